@@ -1,0 +1,104 @@
+using System;
+using PruneDsl.Spec;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PruneDsl.Game
+{
+    /// <summary>
+    /// The equations of "Pruning as a Game" (equations.md section 1), each written once. Every tensor argument is a
+    /// vector over the N groups of one layer; <c>inner</c> is <c>&lt;grad_theta_i L, theta_i&gt;</c>, <c>normSquared</c> is
+    /// <c>||theta_i||^2</c> and <c>competition</c> is <c>sum_{j != i} s_j &lt;theta_i, theta_j&gt;</c> (or null when Eta = 0).
+    /// </summary>
+    public static class GameEquations
+    {
+        /// <summary>The benefit signal <c>b_i</c> under the chosen reading of the sign (<see cref="BenefitSign"/>).</summary>
+        /// <param name="inner"><c>&lt;grad_theta_i L, theta_i&gt;</c> per group.</param>
+        /// <param name="sign">The reading.</param>
+        public static Tensor Benefit(Tensor inner, BenefitSign sign) => sign switch
+        {
+            BenefitSign.Literal => inner.alias(),
+            BenefitSign.LossAligned => inner.neg(),
+            BenefitSign.Magnitude => inner.abs(),
+            _ => throw new ArgumentOutOfRangeException(nameof(sign), sign, "Unknown BenefitSign."),
+        };
+
+        /// <summary>
+        /// The competition sums <c>c_i = sum_{j != i} s_j &lt;theta_i, theta_j&gt;</c> with one Gram product, computed as
+        /// <c>Theta (Theta^T s) - ||theta_i||^2 s_i</c>: O(N d) instead of forming the N x N Gram matrix.
+        /// </summary>
+        /// <param name="groups">The groups as rows, shape [N, d].</param>
+        /// <param name="participation">s, shape [N].</param>
+        /// <param name="normSquared"><c>||theta_i||^2</c>, shape [N].</param>
+        public static Tensor Competition(Tensor groups, Tensor participation, Tensor normSquared)
+        {
+            using var weighted = groups.t().mv(participation);
+            using var all = groups.mv(weighted);
+            return all.sub_(normSquared * participation);
+        }
+
+        /// <summary>
+        /// Eq. 13: <c>dU_i/ds_i = alpha b_i - 2 beta ||theta_i||^2 s_i - gamma sign(s_i) - eta c_i</c>.
+        /// </summary>
+        /// <param name="benefit">b_i from <see cref="Benefit"/>.</param>
+        /// <param name="normSquared"><c>||theta_i||^2</c>.</param>
+        /// <param name="participation">s.</param>
+        /// <param name="competition">c_i from <see cref="Competition"/>, or null when Eta = 0.</param>
+        /// <param name="cost">The constants.</param>
+        public static Tensor UtilityGradient(Tensor benefit, Tensor normSquared, Tensor participation, Tensor? competition, CostSpec cost)
+        {
+            var grad = benefit * cost.Alpha;
+            if (cost.Beta != 0) grad.sub_(normSquared * participation * (2 * cost.Beta));
+            if (cost.Gamma != 0) grad.sub_(participation.sign() * cost.Gamma);
+            if (competition is not null && cost.Eta != 0) grad.sub_(competition * cost.Eta);
+            return grad;
+        }
+
+        /// <summary>
+        /// Eq. 8 as a function of the group's own participation x, everything else held fixed:
+        /// <c>U_i(x) = alpha b_i x - beta ||theta_i||^2 x^2 - gamma |x| - eta c_i x</c>.
+        /// </summary>
+        /// <param name="x">The participation at which to evaluate.</param>
+        /// <param name="benefit">b_i.</param>
+        /// <param name="normSquared"><c>||theta_i||^2</c>.</param>
+        /// <param name="competition">c_i, or null when Eta = 0.</param>
+        /// <param name="cost">The constants.</param>
+        public static Tensor Utility(Tensor x, Tensor benefit, Tensor normSquared, Tensor? competition, CostSpec cost)
+        {
+            var u = benefit * x * cost.Alpha;
+            u.sub_(normSquared * x.square() * cost.Beta);
+            u.sub_(x.abs() * cost.Gamma);
+            if (competition is not null && cost.Eta != 0) u.sub_(competition * x * cost.Eta);
+            return u;
+        }
+
+        /// <summary>
+        /// Eq. 14, the best response on [0, 1]:
+        /// <c>s_i* = clip((alpha b_i - gamma - eta c_i) / (2 beta ||theta_i||^2), 0, 1)</c>; with no curvature
+        /// (beta ||theta_i||^2 = 0) the utility is linear and the best response is 1 when its slope is positive, else 0.
+        /// </summary>
+        /// <param name="benefit">b_i.</param>
+        /// <param name="normSquared"><c>||theta_i||^2</c>.</param>
+        /// <param name="competition">c_i, or null when Eta = 0.</param>
+        /// <param name="cost">The constants.</param>
+        public static Tensor BestResponse(Tensor benefit, Tensor normSquared, Tensor? competition, CostSpec cost)
+        {
+            using var numerator = benefit * cost.Alpha - cost.Gamma;
+            if (competition is not null && cost.Eta != 0) numerator.sub_(competition * cost.Eta);
+            using var curvature = normSquared * (2 * cost.Beta);
+            using var interior = (numerator / curvature.clamp_min(1e-30)).clamp_(0, 1);
+            using var linear = (numerator > 0).to(numerator.dtype);
+            return where(curvature > 0, interior, linear);
+        }
+
+        /// <summary>Eq. 17, in place: <c>s &lt;- Proj_[0,1](s + lr dU/ds)</c>.</summary>
+        /// <param name="participation">s, updated in place.</param>
+        /// <param name="utilityGradient">dU/ds.</param>
+        /// <param name="learningRate">lr_s.</param>
+        public static void ProjectedAscent(Tensor participation, Tensor utilityGradient, double learningRate)
+        {
+            using var _ = no_grad();
+            participation.add_(utilityGradient, alpha: learningRate).clamp_(0, 1);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+using System;
+using PruneDsl.Spec;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PruneDsl.Game
+{
+    /// <summary>
+    /// The players of one <c>[ParticipationGroup]</c> Linear layer: one participation <c>s_i</c> per output neuron, gating
+    /// the neuron's output (equivalently its effective fan-in row and bias, <c>s_i theta_i</c>). Generated code creates
+    /// one per annotated field with <see cref="Attach"/>.
+    /// </summary>
+    public sealed class ParticipationLayer
+    {
+        private readonly Linear _layer;
+        private long _gateCalls;
+
+        private ParticipationLayer(string name, Linear layer, Tensor participation, CostSpec cost)
+        {
+            Name = name;
+            _layer = layer;
+            Participation = participation;
+            Cost = cost;
+        }
+
+        /// <summary>The field name of the layer, e.g. <c>fc1</c>.</summary>
+        public string Name { get; }
+
+        /// <summary>The gated layer.</summary>
+        public Linear Layer => _layer;
+
+        /// <summary>The participations s, shape [out_features], values in [0, 1]; a registered buffer of the model.</summary>
+        public Tensor Participation { get; }
+
+        /// <summary>The cost settings (baked in by the generator from the attributes; may be replaced at run time).</summary>
+        public CostSpec Cost { get; set; }
+
+        /// <summary>Number of groups (output neurons).</summary>
+        public int Count => (int)Participation.shape[0];
+
+        /// <summary>How many forward passes went through the gate; 0 after a forward means the gate was bypassed.</summary>
+        public long GateCalls => _gateCalls;
+
+        /// <summary>
+        /// Creates the participations of <paramref name="layer"/> (all 1), registers them as the buffer
+        /// <c>{name}_participation</c> of <paramref name="owner"/>, and installs the forward hook that applies them.
+        /// </summary>
+        /// <param name="owner">The model that owns the layer.</param>
+        /// <param name="name">The layer's field name.</param>
+        /// <param name="layer">The layer to gate.</param>
+        /// <param name="cost">Its cost settings; validated here.</param>
+        public static ParticipationLayer Attach(nn.Module owner, string name, Linear layer, CostSpec cost)
+        {
+            if (owner is null) throw new ArgumentNullException(nameof(owner));
+            if (layer is null)
+                throw new ArgumentNullException(nameof(layer),
+                    $"The [ParticipationGroup] field '{name}' is null when RegisterComponents() runs; create the layer before calling RegisterComponents().");
+            cost.EnsureValid(name);
+            var s = ones(layer.weight!.shape[0], dtype: layer.weight.dtype, device: layer.weight.device);
+            owner.register_buffer(name + "_participation", s, persistent: true);
+            var gate = new ParticipationLayer(name, layer, s, cost);
+            layer.register_forward_hook((module, input, output) =>
+            {
+                gate._gateCalls++;
+                return output * gate.Participation;
+            });
+            return gate;
+        }
+
+        /// <summary>The groups as rows: <c>[W | b]</c>, shape [out, in + 1] (raw weights, not gated).</summary>
+        public Tensor GroupMatrix()
+        {
+            var w = _layer.weight!;
+            var b = _layer.bias;
+            return b is null ? w.detach().clone() : cat(new[] { w.detach(), b.detach().unsqueeze(1) }, 1);
+        }
+
+        /// <summary><c>||theta_i||^2</c> per group (fan-in row and bias).</summary>
+        public Tensor GroupNormSquared()
+        {
+            using var _ = no_grad();
+            var n = _layer.weight!.square().sum(1);
+            if (_layer.bias is not null) n.add_(_layer.bias.square());
+            return n;
+        }
+
+        /// <summary>
+        /// <c>&lt;grad_theta_i L, theta_i&gt;</c> per group from the gradients the last backward pass left on the layer's
+        /// raw weights. Throws when there are none (call <c>backward()</c> first).
+        /// </summary>
+        public Tensor GroupInner()
+        {
+            using var _ = no_grad();
+            var w = _layer.weight!;
+            var gw = w.grad ?? throw new InvalidOperationException(
+                $"Layer '{Name}' has no weight gradient: run loss.backward() before a participation step, and do not zero the gradients in between.");
+            var inner = (gw * w).sum(1);
+            var b = _layer.bias;
+            if (b is not null && b.grad is not null) inner.add_(b.grad * b);
+            return inner;
+        }
+
+        /// <summary>
+        /// dU_i/ds_i (Eq. 13) for every group from the current gradients. The competition term is computed only when
+        /// <paramref name="withCompetition"/> is true and Eta &gt; 0.
+        /// </summary>
+        /// <param name="withCompetition">Whether to include the competition term (the generator passes Eta &gt; 0).</param>
+        public Tensor UtilityGradient(bool withCompetition)
+        {
+            using var _ = no_grad();
+            using var inner = GroupInner();
+            using var benefit = GameEquations.Benefit(inner, Cost.Benefit);
+            using var normSquared = GroupNormSquared();
+            using var competition = withCompetition && Cost.Eta != 0 ? CompetitionTerm(normSquared) : null;
+            return GameEquations.UtilityGradient(benefit, normSquared, Participation, competition, Cost);
+        }
+
+        /// <summary><c>sum_{j != i} s_j &lt;theta_i, theta_j&gt;</c> for every group.</summary>
+        /// <param name="normSquared"><c>||theta_i||^2</c>, from <see cref="GroupNormSquared"/>.</param>
+        public Tensor CompetitionTerm(Tensor normSquared)
+        {
+            using var groups = GroupMatrix();
+            return GameEquations.Competition(groups, Participation, normSquared);
+        }
+
+        /// <summary>One projected gradient-ascent step (Eq. 17) with the layer's learning rate.</summary>
+        /// <param name="withCompetition">Whether to include the competition term.</param>
+        public void Step(bool withCompetition)
+        {
+            using var grad = UtilityGradient(withCompetition);
+            GameEquations.ProjectedAscent(Participation, grad, Cost.LearningRate);
+        }
+
+        /// <summary>True for the groups whose participation is below Epsilon (to be pruned).</summary>
+        public Tensor PrunedMask() => Participation.lt(Cost.Epsilon);
+
+        /// <summary>How many groups are at or above Epsilon.</summary>
+        public int KeptCount()
+        {
+            using var kept = Participation.ge(Cost.Epsilon);
+            return (int)kept.sum().item<long>();
+        }
+
+        /// <summary>
+        /// Hard pruning: sets the participation of every pruned group to 0 and zeroes its fan-in row and bias, so the
+        /// layer computes exactly what the gated layer computes with those participations at 0.
+        /// </summary>
+        public void HardPrune()
+        {
+            using var _ = no_grad();
+            using var pruned = PrunedMask();
+            using var keep = pruned.logical_not().to(Participation.dtype);
+            Participation.mul_(keep);
+            _layer.weight!.mul_(keep.unsqueeze(1));
+            _layer.bias?.mul_(keep);
+        }
+
+        /// <summary>
+        /// The 2-norm condition number of the effective weight matrix <c>diag(s) W</c> (torch.linalg.cond), restricted to
+        /// the groups that are kept; the paper warns that near-zero participations make it ill-conditioned.
+        /// Returns +infinity when no group is kept or the matrix is singular.
+        /// </summary>
+        public double ConditionNumber()
+        {
+            using var _ = no_grad();
+            using var keptIdx = Participation.ge(Cost.Epsilon).nonzero().squeeze(1);
+            if (keptIdx.numel() == 0) return double.PositiveInfinity;
+            using var rows = _layer.weight!.index_select(0, keptIdx);
+            using var s = Participation.index_select(0, keptIdx).unsqueeze(1);
+            using var eff = (rows * s).to(float64);
+            using var c = linalg.cond(eff);
+            var v = c.item<double>();
+            return double.IsNaN(v) ? double.PositiveInfinity : v;
+        }
+    }
+}
