@@ -68,6 +68,11 @@ namespace PruneDsl.Game
             return gate;
         }
 
+        /// <summary>The exception generated code throws when the gates are used before <c>RegisterComponents()</c> ran.</summary>
+        /// <param name="modelName">The model class.</param>
+        public static InvalidOperationException NotAttached(string modelName) => new(
+            $"The participation layers of '{modelName}' are not attached yet: call RegisterComponents() at the end of the model's constructor, after the layers exist.");
+
         /// <summary>The groups as rows: <c>[W | b]</c>, shape [out, in + 1] (raw weights, not gated).</summary>
         public Tensor GroupMatrix()
         {

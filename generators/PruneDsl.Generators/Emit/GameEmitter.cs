@@ -1,0 +1,106 @@
+using System.Linq;
+using PruneDsl.Generators.Models;
+using PruneDsl.Spec;
+
+namespace PruneDsl.Generators.Emit
+{
+    /// <summary>
+    /// Emits the game's half of a model: the baked-in cost settings, one <c>ParticipationLayer</c> per
+    /// <c>[ParticipationGroup]</c> field, their attachment in <c>RegisterComponents</c>, the participation step and hard pruning.
+    /// </summary>
+    internal static class GameEmitter
+    {
+        private const string Layer = "global::PruneDsl.Game.ParticipationLayer";
+
+        public static void Emit(SourceWriter w, PruneModel model)
+        {
+            foreach (var group in model.Groups)
+                EmitGroupMembers(w, model, group);
+
+            w.Line("private " + Layer + "[]? _participationLayers;");
+            w.Line();
+            w.Line("/// <inheritdoc />");
+            w.Line("public global::System.Collections.Generic.IReadOnlyList<" + Layer + "> ParticipationLayers =>");
+            w.Line("    _participationLayers ?? throw " + Layer + ".NotAttached(\"" + model.ClassName + "\");");
+            w.Line();
+
+            w.Line("/// <summary>");
+            w.Line("/// Registers the submodules (TorchSharp's reflection over the fields), then attaches one participation per output");
+            w.Line("/// neuron to every [ParticipationGroup] layer, registered as the buffers <c>{field}_participation</c>.");
+            w.Line("/// </summary>");
+            w.Open("protected override void RegisterComponents()");
+            w.Line("base.RegisterComponents();");
+            w.Line("if (_participationLayers is not null) return;");
+            w.Line("_participationLayers = new " + Layer + "[]");
+            w.Line("{");
+            foreach (var group in model.Groups)
+                w.Line("    " + Layer + ".Attach(this, \"" + group.FieldName + "\", " + group.FieldName + ", " + Names.Pascal(group.FieldName) + "Cost),");
+            w.Line("};");
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc />");
+            w.Open("public void StepParticipations()");
+            var index = 0;
+            foreach (var group in model.Groups)
+            {
+                var competition = group.Cost.Eta != 0;
+                w.Line(competition
+                    ? "// " + group.FieldName + ": Eta = " + Names.Prose(group.Cost.Eta) + ", so the competition term is included."
+                    : "// " + group.FieldName + ": Eta = 0, so the competition term is skipped.");
+                w.Line("ParticipationLayers[" + index + "].Step(withCompetition: " + (competition ? "true" : "false") + ");");
+                index++;
+            }
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc />");
+            w.Open("public void HardPrune()");
+            w.Open("foreach (var layer in ParticipationLayers)");
+            w.Line("layer.HardPrune();");
+            w.Close();
+            w.Close();
+        }
+
+        private static void EmitGroupMembers(SourceWriter w, PruneModel model, GroupLayerModel group)
+        {
+            var pascal = Names.Pascal(group.FieldName);
+            var c = group.Cost;
+            w.Line("/// <summary>");
+            w.Line("/// Cost settings of <c>" + group.FieldName + "</c> (from " + group.CostSource + "): alpha " + Names.Prose(c.Alpha)
+                + ", beta " + Names.Prose(c.Beta) + ", gamma " + Names.Prose(c.Gamma) + ", eta " + Names.Prose(c.Eta) + ",");
+            w.Line("/// lr_s " + Names.Prose(c.LearningRate) + ", pruned below " + Names.Prose(c.Epsilon) + ", benefit read as " + c.Benefit + ".");
+            w.Line("/// The utility gradient (equations.md Eq. 13) for this layer is therefore");
+            w.Line("/// <c>" + GradientProse(c) + "</c>.");
+            w.Line("/// </summary>");
+            w.Line("public static readonly global::PruneDsl.Spec.CostSpec " + pascal + "Cost = new global::PruneDsl.Spec.CostSpec(");
+            w.Line("    Alpha: " + Names.Literal(c.Alpha) + ",");
+            w.Line("    Beta: " + Names.Literal(c.Beta) + ",");
+            w.Line("    Gamma: " + Names.Literal(c.Gamma) + ",");
+            w.Line("    Eta: " + Names.Literal(c.Eta) + ",");
+            w.Line("    LearningRate: " + Names.Literal(c.LearningRate) + ",");
+            w.Line("    Epsilon: " + Names.Literal(c.Epsilon) + ",");
+            w.Line("    Benefit: global::PruneDsl.BenefitSign." + c.Benefit + ");");
+            w.Line();
+            var index = model.Groups.ToList().IndexOf(group);
+            w.Line("/// <summary>The players of <c>" + group.FieldName + "</c>: one participation per output neuron.</summary>");
+            w.Line("public " + Layer + " " + pascal + "Participation => ParticipationLayers[" + index + "];");
+            w.Line();
+        }
+
+        private static string GradientProse(CostSpec c)
+        {
+            var benefit = c.Benefit switch
+            {
+                BenefitSign.Literal => "&lt;grad L, theta_i&gt;",
+                BenefitSign.Magnitude => "|&lt;grad L, theta_i&gt;|",
+                _ => "-&lt;grad L, theta_i&gt;",
+            };
+            var text = Names.Prose(c.Alpha) + " * " + benefit;
+            if (c.Beta != 0) text += " - " + Names.Prose(2 * c.Beta) + " * ||theta_i||^2 * s_i";
+            if (c.Gamma != 0) text += " - " + Names.Prose(c.Gamma) + " * sign(s_i)";
+            if (c.Eta != 0) text += " - " + Names.Prose(c.Eta) + " * sum_{j != i} s_j &lt;theta_i, theta_j&gt;";
+            return text;
+        }
+    }
+}

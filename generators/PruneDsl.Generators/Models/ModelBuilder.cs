@@ -1,0 +1,202 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using PruneDsl.Spec;
+
+namespace PruneDsl.Generators.Models
+{
+    /// <summary>
+    /// The transform step: reads an annotated class symbol into a <see cref="PruneModel"/>. This is the only place that
+    /// touches Roslyn symbols; nothing it returns holds one.
+    /// </summary>
+    internal static class ModelBuilder
+    {
+        public const string CostAttribute = "PruneDsl.CostAttribute";
+        public const string ParticipationGroupAttribute = "PruneDsl.ParticipationGroupAttribute";
+        public const string SparsityAttribute = "PruneDsl.SparsityAttribute";
+        private const string LinearType = "TorchSharp.Modules.Linear";
+        private const string ModuleType = "TorchSharp.torch.nn.Module";
+
+        public static PruneModel Build(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            var canGenerate = true;
+            var typeLocation = ClassIdentifierLocation(type, cancellationToken);
+            var name = type.Name;
+
+            if (!IsPartial(type, cancellationToken))
+            {
+                diagnostics.Add(Diagnostic(DiagnosticCatalog.ClassNotPartial, typeLocation, name));
+                canGenerate = false;
+            }
+
+            if (!DerivesFrom(type, ModuleType))
+            {
+                diagnostics.Add(Diagnostic(DiagnosticCatalog.NotAModule, typeLocation, name));
+                canGenerate = false;
+            }
+
+            if (type.ContainingType is not null || type.IsGenericType)
+            {
+                var shape = type.ContainingType is not null ? "nested in '" + type.ContainingType.Name + "'" : "generic";
+                diagnostics.Add(Diagnostic(DiagnosticCatalog.UnsupportedClassShape, typeLocation, name, shape));
+                canGenerate = false;
+            }
+
+            foreach (var method in type.GetMembers("RegisterComponents").OfType<IMethodSymbol>())
+            {
+                if (method.Parameters.Length == 0 && !method.IsImplicitlyDeclared && !IsGenerated(method))
+                {
+                    diagnostics.Add(Diagnostic(DiagnosticCatalog.RegisterComponentsConflict, FirstLocation(method), name));
+                    canGenerate = false;
+                }
+            }
+
+            var classCost = type.GetAttributes().FirstOrDefault(a => Is(a, CostAttribute));
+            var groups = new List<GroupLayerModel>();
+            var sparse = new List<SparseLayerModel>();
+
+            foreach (var member in type.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (member is not IFieldSymbol field || field.IsImplicitlyDeclared) continue;
+                var attributes = field.GetAttributes();
+                var group = attributes.FirstOrDefault(a => Is(a, ParticipationGroupAttribute));
+                var sparsity = attributes.FirstOrDefault(a => Is(a, SparsityAttribute));
+                if (group is null && sparsity is null) continue;
+
+                var isLinear = field.Type.ToDisplayString() == LinearType;
+                if (!isLinear)
+                {
+                    var attributeName = group is not null ? "ParticipationGroup" : "Sparsity";
+                    var location = AttributeLocation(group ?? sparsity!, cancellationToken) ?? FirstLocation(field);
+                    diagnostics.Add(Diagnostic(DiagnosticCatalog.UnsupportedMemberType, location,
+                        attributeName, field.Name, field.Type.ToDisplayString()));
+                    canGenerate = false;
+                    continue;
+                }
+
+                if (group is not null)
+                {
+                    var fieldCost = attributes.FirstOrDefault(a => Is(a, CostAttribute));
+                    var (cost, source) = MergeCost(classCost, fieldCost);
+                    groups.Add(new GroupLayerModel(field.Name, cost, source));
+                }
+
+                if (sparsity is not null
+                    && sparsity.ConstructorArguments.Length == 1
+                    && sparsity.ConstructorArguments[0].Value is string text
+                    && SparsityPattern.TryParse(text, out var pattern, out _))
+                {
+                    // A malformed pattern is the analyzers' to report (on the attribute argument); nothing is generated for it.
+                    sparse.Add(new SparseLayerModel(field.Name, pattern.N, pattern.M));
+                }
+            }
+
+            return new PruneModel(
+                type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                name,
+                type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty),
+                canGenerate,
+                new EquatableArray<GroupLayerModel>(groups),
+                new EquatableArray<SparseLayerModel>(sparse),
+                new EquatableArray<DiagnosticInfo>(diagnostics));
+        }
+
+        /// <summary>Class-level [Cost] first, then the field's own named arguments override it.</summary>
+        private static (CostSpec Cost, string Source) MergeCost(AttributeData? classCost, AttributeData? fieldCost)
+        {
+            var cost = CostSpec.Default;
+            var overridden = new List<string>();
+            cost = Apply(cost, classCost, null);
+            cost = Apply(cost, fieldCost, overridden);
+            var source = classCost is null && fieldCost is null
+                ? "defaults"
+                : overridden.Count == 0
+                    ? (classCost is null ? "defaults" : "the class's [Cost]")
+                    : (classCost is null ? "defaults" : "the class's [Cost]") + ", with " + string.Join(", ", overridden) + " from the field's [Cost]";
+            return (cost, source);
+        }
+
+        private static CostSpec Apply(CostSpec cost, AttributeData? attribute, List<string>? named)
+        {
+            if (attribute is null) return cost;
+            foreach (var argument in attribute.NamedArguments)
+            {
+                var value = argument.Value.Value;
+                named?.Add(argument.Key);
+                cost = argument.Key switch
+                {
+                    "Alpha" => cost with { Alpha = ToDouble(value, cost.Alpha) },
+                    "Beta" => cost with { Beta = ToDouble(value, cost.Beta) },
+                    "Gamma" => cost with { Gamma = ToDouble(value, cost.Gamma) },
+                    "Eta" => cost with { Eta = ToDouble(value, cost.Eta) },
+                    "LearningRate" => cost with { LearningRate = ToDouble(value, cost.LearningRate) },
+                    "Epsilon" => cost with { Epsilon = ToDouble(value, cost.Epsilon) },
+                    "Benefit" => value is int sign ? cost with { Benefit = (BenefitSign)sign } : cost,
+                    _ => cost,
+                };
+            }
+            return cost;
+        }
+
+        private static double ToDouble(object? value, double fallback) => value switch
+        {
+            double d => d,
+            float f => f,
+            int i => i,
+            long l => l,
+            _ => fallback,
+        };
+
+        private static bool Is(AttributeData attribute, string metadataName) =>
+            attribute.AttributeClass?.ToDisplayString() == metadataName;
+
+        private static bool IsGenerated(ISymbol symbol) =>
+            symbol.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.EndsWith(".g.cs", System.StringComparison.Ordinal));
+
+        private static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+            type.DeclaringSyntaxReferences.Any(r =>
+                r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+        private static bool DerivesFrom(INamedTypeSymbol type, string baseName)
+        {
+            for (var b = type.BaseType; b is not null; b = b.BaseType)
+                if (b.OriginalDefinition.ToDisplayString() == baseName) return true;
+            return false;
+        }
+
+        private static LocationInfo? ClassIdentifierLocation(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration)
+                    return ToInfo(declaration.Identifier.GetLocation());
+            return FirstLocation(type);
+        }
+
+        private static LocationInfo? AttributeLocation(AttributeData attribute, CancellationToken cancellationToken) =>
+            attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is { } syntax ? ToInfo(syntax.GetLocation()) : null;
+
+        private static LocationInfo? FirstLocation(ISymbol symbol) =>
+            symbol.Locations.FirstOrDefault(l => l.IsInSource) is { } location ? ToInfo(location) : null;
+
+        private static LocationInfo ToInfo(Location location)
+        {
+            var span = location.GetLineSpan();
+            return new LocationInfo(
+                location.SourceTree?.FilePath ?? string.Empty,
+                location.SourceSpan.Start,
+                location.SourceSpan.Length,
+                span.StartLinePosition.Line,
+                span.StartLinePosition.Character,
+                span.EndLinePosition.Line,
+                span.EndLinePosition.Character);
+        }
+
+        private static DiagnosticInfo Diagnostic(DiagnosticEntry entry, LocationInfo? location, params string[] arguments) =>
+            new(entry.Id, location, new EquatableArray<string>(arguments));
+    }
+}

@@ -1,0 +1,42 @@
+using PruneDsl.Spec;
+
+namespace PruneDsl.Generators.Models
+{
+    /// <summary>Everything the emitter needs about one annotated model class: strings, numbers and equatable arrays only.</summary>
+    /// <param name="Namespace">The containing namespace, or null for the global namespace.</param>
+    /// <param name="ClassName">The class name.</param>
+    /// <param name="FullName">The fully qualified metadata name (the hint name is derived from it).</param>
+    /// <param name="CanGenerate">False when a PD0001-PD0005 error stops generation.</param>
+    /// <param name="Groups">The [ParticipationGroup] layers in declaration order.</param>
+    /// <param name="SparseLayers">The [Sparsity] layers in declaration order.</param>
+    /// <param name="Diagnostics">What to report for this class.</param>
+    internal sealed record PruneModel(
+        string? Namespace,
+        string ClassName,
+        string FullName,
+        bool CanGenerate,
+        EquatableArray<GroupLayerModel> Groups,
+        EquatableArray<SparseLayerModel> SparseLayers,
+        EquatableArray<DiagnosticInfo> Diagnostics);
+
+    /// <summary>One [ParticipationGroup] field.</summary>
+    /// <param name="FieldName">The field name, e.g. fc1.</param>
+    /// <param name="Cost">The merged cost settings (class [Cost], then the field's own [Cost] overrides).</param>
+    /// <param name="CostSource">Where each setting came from, for the generated comment.</param>
+    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource);
+
+    /// <summary>One [Sparsity] field.</summary>
+    /// <param name="FieldName">The field name.</param>
+    /// <param name="N">Weights kept per group.</param>
+    /// <param name="M">Group size.</param>
+    internal sealed record SparseLayerModel(string FieldName, int N, int M);
+
+    /// <summary>A diagnostic as data: the catalog id, where, and the message arguments.</summary>
+    /// <param name="Id">The catalog id (PDxxxx).</param>
+    /// <param name="Location">Where to report it.</param>
+    /// <param name="Arguments">The message arguments.</param>
+    internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments);
+
+    /// <summary>A source location without any Roslyn object: file, span and line span.</summary>
+    internal sealed record LocationInfo(string FilePath, int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn);
+}
