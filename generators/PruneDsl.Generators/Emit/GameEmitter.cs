@@ -41,15 +41,13 @@ namespace PruneDsl.Generators.Emit
 
             w.Line("/// <inheritdoc />");
             w.Open("public void StepParticipations()");
-            var index = 0;
             foreach (var group in model.Groups)
             {
                 var competition = group.Cost.Eta != 0;
                 w.Line(competition
                     ? "// " + group.FieldName + ": Eta = " + Names.Prose(group.Cost.Eta) + ", so the competition term is included."
                     : "// " + group.FieldName + ": Eta = 0, so the competition term is skipped.");
-                w.Line("ParticipationLayers[" + index + "].Step(withCompetition: " + (competition ? "true" : "false") + ");");
-                index++;
+                w.Line(Names.Pascal(group.FieldName) + "Participation.Step(withCompetition: " + (competition ? "true" : "false") + ");");
             }
             w.Close();
             w.Line();

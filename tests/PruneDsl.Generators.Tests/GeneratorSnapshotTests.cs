@@ -1,0 +1,51 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace PruneDsl.Generators.Tests;
+
+public class GeneratorSnapshotTests
+{
+    [Theory]
+    [InlineData(nameof(Sources.MnistMlp), "Examples.MnistMlp")]
+    [InlineData(nameof(Sources.OverridesWithCompetition), "Examples.Overrides.CompetingMlp")]
+    [InlineData(nameof(Sources.ThreeLayers), "DeepMlp")]
+    public void Generated_source_matches_snapshot_and_compiles(string sourceName, string fullName)
+    {
+        var source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;
+        var (result, output) = GeneratorHarness.Run(("Model.cs", source));
+
+        Assert.Empty(result.Diagnostics);
+        var generated = Assert.Single(result.GeneratedTrees);
+        Assert.EndsWith(fullName + ".g.cs", generated.FilePath);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        Snapshot.Match(generated.GetText().ToString(), sourceName);
+    }
+
+    [Fact]
+    public void Field_cost_overrides_only_the_properties_it_names()
+    {
+        var (result, _) = GeneratorHarness.Run(("Model.cs", Sources.OverridesWithCompetition));
+        var text = System.Text.RegularExpressions.Regex.Replace(result.GeneratedTrees.Single().GetText().ToString(), @"\s+", " ");
+
+        // fc1: Gamma and Benefit from the field; Beta, Eta, LearningRate from the class; Alpha and Epsilon defaults.
+        Assert.Contains("Fc1Cost = new global::PruneDsl.Spec.CostSpec( Alpha: 1.0, Beta: 0.01, Gamma: 0.2, Eta: 0.001, LearningRate: 0.01, Epsilon: 0.01, Benefit: global::PruneDsl.BenefitSign.Literal);", text);
+        // fc2 turns competition off, so its step skips the Gram product; fc1 keeps it.
+        Assert.Contains("Fc1Participation.Step(withCompetition: true);", text);
+        Assert.Contains("Fc2Participation.Step(withCompetition: false);", text);
+    }
+
+    [Fact]
+    public void Class_without_annotations_generates_nothing()
+    {
+        var (result, _) = GeneratorHarness.Run(("Plain.cs", Sources.Usings + """
+            public partial class Plain : Module<Tensor, Tensor>
+            {
+                private readonly Linear fc1 = Linear(4, 4);
+                public Plain() : base("Plain") => RegisterComponents();
+                public override Tensor forward(Tensor x) => fc1.call(x);
+            }
+            """));
+        Assert.Empty(result.GeneratedTrees);
+        Assert.Empty(result.Diagnostics);
+    }
+}

@@ -1,0 +1,75 @@
+namespace PruneDsl.Generators.Tests;
+
+/// <summary>The model sources the generator tests run on.</summary>
+internal static class Sources
+{
+    public const string Usings = """
+        using PruneDsl;
+        using TorchSharp;
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+        using static TorchSharp.torch.nn;
+
+        """;
+
+    /// <summary>The model of the mission statement.</summary>
+    public const string MnistMlp = Usings + """
+        namespace Examples;
+
+        [Cost(Alpha = 1.0, Beta = 0.05, Gamma = 0.05)]
+        public partial class MnistMlp : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+            [ParticipationGroup] private readonly Linear fc2 = Linear(512, 256);
+            private readonly Linear head = Linear(256, 10);
+
+            public MnistMlp() : base(nameof(MnistMlp)) => RegisterComponents();
+
+            public override Tensor forward(Tensor x) =>
+                head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
+        }
+        """;
+
+    /// <summary>Per-group overrides of a class default, and a competition term.</summary>
+    public const string OverridesWithCompetition = Usings + """
+        namespace Examples.Overrides;
+
+        [Cost(Beta = 0.01, Gamma = 0.02, Eta = 0.001, LearningRate = 0.01)]
+        internal partial class CompetingMlp : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup, Cost(Gamma = 0.2, Benefit = BenefitSign.Literal)]
+            private readonly Linear fc1 = Linear(784, 300);
+
+            [ParticipationGroup, Cost(Eta = 0.0, Epsilon = 0.05)]
+            private readonly Linear fc2 = Linear(300, 100);
+
+            private readonly Linear head = Linear(100, 10);
+
+            public CompetingMlp() : base(nameof(CompetingMlp)) => RegisterComponents();
+
+            public override Tensor forward(Tensor x) =>
+                head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
+        }
+        """;
+
+    /// <summary>Three gated layers of other widths, no [Cost] (PruneDsl's defaults), in the global namespace.</summary>
+    public const string ThreeLayers = Usings + """
+        public partial class DeepMlp : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear input_layer = Linear(64, 48);
+            [ParticipationGroup] private readonly Linear hidden = Linear(48, 32);
+            [ParticipationGroup] private readonly Linear _bottleneck = Linear(32, 16);
+            private readonly Linear output = Linear(16, 3);
+
+            public DeepMlp() : base(nameof(DeepMlp)) => RegisterComponents();
+
+            public override Tensor forward(Tensor x)
+            {
+                var h = functional.relu(input_layer.call(x));
+                h = functional.relu(hidden.call(h));
+                h = functional.relu(_bottleneck.call(h));
+                return output.call(h);
+            }
+        }
+        """;
+}
