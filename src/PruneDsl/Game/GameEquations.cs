@@ -33,8 +33,8 @@ namespace PruneDsl.Game
         public static Tensor Competition(Tensor groups, Tensor participation, Tensor normSquared)
         {
             using var weighted = groups.t().mv(participation);
-            using var all = groups.mv(weighted);
-            return all.sub_(normSquared * participation);
+            using var own = normSquared * participation;
+            return groups.mv(weighted).sub_(own);
         }
 
         /// <summary>

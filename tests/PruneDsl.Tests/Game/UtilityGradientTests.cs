@@ -27,7 +27,7 @@ public class UtilityGradientTests
         }
         var x = randn(16, 12);
         var y = randint(0, 3, 16);
-        functional.cross_entropy(model.call(x), y).backward();
+        nn.functional.cross_entropy(model.call(x), y).backward();
 
         foreach (var (layer, linear) in model.ParticipationLayers.Zip(new[] { model.Fc1, model.Fc2 }))
         {
