@@ -58,6 +58,35 @@ namespace PruneDsl.Generators.Emit
             w.Line("layer.HardPrune();");
             w.Close();
             w.Close();
+            w.Line();
+
+            EmitCompaction(w, model);
+        }
+
+        private static void EmitCompaction(SourceWriter w, PruneModel model)
+        {
+            const string Step = "global::PruneDsl.Compaction.CompactionStep";
+            w.Line("/// <summary>");
+            w.Line("/// Each gated layer with the layer its outputs feed: the next Linear field declared after it.");
+            w.Line("/// </summary>");
+            w.Line("private " + Step + "[] CompactionSteps() => new " + Step + "[]");
+            w.Line("{");
+            foreach (var group in model.Groups)
+            {
+                var next = group.NextField is null ? "null, null" : group.NextField + ", \"" + group.NextField + "\"";
+                w.Line("    new " + Step + "(" + Names.Pascal(group.FieldName) + "Participation, " + next + "),");
+            }
+            w.Line("};");
+            w.Line();
+            w.Line("/// <inheritdoc />");
+            w.Open("public global::PruneDsl.Compaction.CompactionReport Compact()");
+            w.Line("HardPrune();");
+            w.Line("return global::PruneDsl.Compaction.Compactor.Compact(this, CompactionSteps());");
+            w.Close();
+            w.Line();
+            w.Line("/// <inheritdoc />");
+            w.Line("public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) =>");
+            w.Line("    global::PruneDsl.Compaction.Compactor.Reshape(CompactionSteps(), widths);");
         }
 
         private static void EmitGroupMembers(SourceWriter w, PruneModel model, GroupLayerModel group)

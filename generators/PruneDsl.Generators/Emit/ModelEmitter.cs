@@ -20,7 +20,9 @@ namespace PruneDsl.Generators.Emit
             w.Line();
             if (model.Namespace is not null) w.Open("namespace " + model.Namespace);
 
-            var interfaces = model.Groups.Count > 0 ? " : global::PruneDsl.Game.IParticipationModel" : string.Empty;
+            var interfaces = model.Groups.Count > 0
+                ? " : global::PruneDsl.Game.IParticipationModel, global::PruneDsl.Compaction.ICompactableModel"
+                : string.Empty;
             w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]");
             w.Open("partial class " + model.ClassName + interfaces);
             if (model.Groups.Count > 0) GameEmitter.Emit(w, model);

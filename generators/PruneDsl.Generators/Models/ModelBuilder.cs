@@ -58,6 +58,10 @@ namespace PruneDsl.Generators.Models
             var classCost = type.GetAttributes().FirstOrDefault(a => Is(a, CostAttribute));
             var groups = new List<GroupLayerModel>();
             var sparse = new List<SparseLayerModel>();
+            var linearFields = type.GetMembers().OfType<IFieldSymbol>()
+                .Where(f => !f.IsStatic && f.Type.ToDisplayString() == LinearType)
+                .Select(f => f.Name)
+                .ToList();
 
             foreach (var member in type.GetMembers())
             {
@@ -83,7 +87,9 @@ namespace PruneDsl.Generators.Models
                 {
                     var fieldCost = attributes.FirstOrDefault(a => Is(a, CostAttribute));
                     var (cost, source) = MergeCost(classCost, fieldCost);
-                    groups.Add(new GroupLayerModel(field.Name, cost, source));
+                    var position = linearFields.IndexOf(field.Name);
+                    var next = position >= 0 && position + 1 < linearFields.Count ? linearFields[position + 1] : null;
+                    groups.Add(new GroupLayerModel(field.Name, cost, source, next));
                 }
 
                 if (sparsity is not null

@@ -23,7 +23,8 @@ namespace PruneDsl.Generators.Models
     /// <param name="FieldName">The field name, e.g. fc1.</param>
     /// <param name="Cost">The merged cost settings (class [Cost], then the field's own [Cost] overrides).</param>
     /// <param name="CostSource">Where each setting came from, for the generated comment.</param>
-    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource);
+    /// <param name="NextField">The next Linear field declared after it (its consumer for compaction), or null.</param>
+    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource, string? NextField);
 
     /// <summary>One [Sparsity] field.</summary>
     /// <param name="FieldName">The field name.</param>

@@ -6,7 +6,7 @@
 namespace Examples
 {
     [global::System.CodeDom.Compiler.GeneratedCode("PruneDsl.Generators", "0.1.0")]
-    partial class MnistMlp : global::PruneDsl.Game.IParticipationModel
+    partial class MnistMlp : global::PruneDsl.Game.IParticipationModel, global::PruneDsl.Compaction.ICompactableModel
     {
         /// <summary>
         /// Cost settings of <c>fc1</c> (from the class's [Cost]): alpha 1, beta 0.05, gamma 0.05, eta 0,
@@ -82,5 +82,25 @@ namespace Examples
                 layer.HardPrune();
             }
         }
+
+        /// <summary>
+        /// Each gated layer with the layer its outputs feed: the next Linear field declared after it.
+        /// </summary>
+        private global::PruneDsl.Compaction.CompactionStep[] CompactionSteps() => new global::PruneDsl.Compaction.CompactionStep[]
+        {
+            new global::PruneDsl.Compaction.CompactionStep(Fc1Participation, fc2, "fc2"),
+            new global::PruneDsl.Compaction.CompactionStep(Fc2Participation, head, "head"),
+        };
+
+        /// <inheritdoc />
+        public global::PruneDsl.Compaction.CompactionReport Compact()
+        {
+            HardPrune();
+            return global::PruneDsl.Compaction.Compactor.Compact(this, CompactionSteps());
+        }
+
+        /// <inheritdoc />
+        public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) =>
+            global::PruneDsl.Compaction.Compactor.Reshape(CompactionSteps(), widths);
     }
 }

@@ -4,7 +4,7 @@
 #nullable enable
 
 [global::System.CodeDom.Compiler.GeneratedCode("PruneDsl.Generators", "0.1.0")]
-partial class DeepMlp : global::PruneDsl.Game.IParticipationModel
+partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::PruneDsl.Compaction.ICompactableModel
 {
     /// <summary>
     /// Cost settings of <c>input_layer</c> (from defaults): alpha 1, beta 0.05, gamma 0.05, eta 0,
@@ -101,4 +101,25 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel
             layer.HardPrune();
         }
     }
+
+    /// <summary>
+    /// Each gated layer with the layer its outputs feed: the next Linear field declared after it.
+    /// </summary>
+    private global::PruneDsl.Compaction.CompactionStep[] CompactionSteps() => new global::PruneDsl.Compaction.CompactionStep[]
+    {
+        new global::PruneDsl.Compaction.CompactionStep(InputLayerParticipation, hidden, "hidden"),
+        new global::PruneDsl.Compaction.CompactionStep(HiddenParticipation, _bottleneck, "_bottleneck"),
+        new global::PruneDsl.Compaction.CompactionStep(BottleneckParticipation, output, "output"),
+    };
+
+    /// <inheritdoc />
+    public global::PruneDsl.Compaction.CompactionReport Compact()
+    {
+        HardPrune();
+        return global::PruneDsl.Compaction.Compactor.Compact(this, CompactionSteps());
+    }
+
+    /// <inheritdoc />
+    public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) =>
+        global::PruneDsl.Compaction.Compactor.Reshape(CompactionSteps(), widths);
 }

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using PruneDsl.Game;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PruneDsl.Compaction
+{
+    /// <summary>
+    /// One gated layer and the layer its outputs feed (the next Linear field declared after it; null when it is the last).
+    /// The generator emits one per <c>[ParticipationGroup]</c> field.
+    /// </summary>
+    /// <param name="Layer">The gated layer.</param>
+    /// <param name="Next">The layer that consumes its outputs, or null.</param>
+    /// <param name="NextName">The consumer's field name, for reports and errors.</param>
+    public sealed record CompactionStep(ParticipationLayer Layer, Linear? Next, string? NextName);
+
+    /// <summary>What compaction did to one gated layer.</summary>
+    /// <param name="Layer">The layer's field name.</param>
+    /// <param name="Before">Output neurons before.</param>
+    /// <param name="After">Output neurons after.</param>
+    /// <param name="Next">The consumer whose input columns were removed, if any.</param>
+    public sealed record CompactedLayer(string Layer, int Before, int After, string? Next);
+
+    /// <summary>What compaction did to a model.</summary>
+    /// <param name="Layers">Per gated layer.</param>
+    /// <param name="ParametersBefore">Parameter count before.</param>
+    /// <param name="ParametersAfter">Parameter count after.</param>
+    public sealed record CompactionReport(IReadOnlyList<CompactedLayer> Layers, long ParametersBefore, long ParametersAfter)
+    {
+        /// <summary>The kept widths by layer name: what a loader needs to rebuild the shapes.</summary>
+        public IReadOnlyDictionary<string, int> Widths => Layers.ToDictionary(l => l.Layer, l => l.After);
+    }
+
+    /// <summary>
+    /// Compaction: turns a pruned model into a physically smaller dense one, in place. For every gated layer the rows and
+    /// biases of pruned neurons are removed, the kept participations are folded into the kept rows (so the gate becomes 1),
+    /// and the matching input columns are removed from the consumer layer. The user's forward runs unchanged.
+    /// </summary>
+    public static class Compactor
+    {
+        /// <summary>Compacts the layers of <paramref name="owner"/> (generated code calls this from <c>Compact()</c>).</summary>
+        /// <param name="owner">The model.</param>
+        /// <param name="steps">The gated layers and their consumers, in declaration order.</param>
+        public static CompactionReport Compact(nn.Module owner, IReadOnlyList<CompactionStep> steps)
+        {
+            if (owner is null) throw new ArgumentNullException(nameof(owner));
+            var before = ParameterCount(owner);
+            var lines = new List<CompactedLayer>();
+            using (no_grad())
+            {
+                foreach (var step in steps)
+                {
+                    var layer = step.Layer;
+                    var linear = layer.Layer;
+                    var count = layer.Count;
+                    using var keptIndex = layer.Participation.ge(layer.Cost.Epsilon).nonzero().squeeze(1);
+                    var kept = (int)keptIndex.numel();
+                    using var s = layer.Participation.index_select(0, keptIndex);
+
+                    linear.weight = new Parameter(linear.weight!.index_select(0, keptIndex).mul_(s.unsqueeze(1)));
+                    if (linear.bias is not null) linear.bias = new Parameter(linear.bias.index_select(0, keptIndex).mul_(s));
+                    linear.out_features = kept;
+                    layer.Participation.set_(ones(kept, dtype: layer.Participation.dtype, device: layer.Participation.device));
+
+                    if (step.Next is { } next)
+                    {
+                        if (next.weight!.shape[1] != count)
+                            throw new InvalidOperationException(
+                                $"Cannot compact '{layer.Name}' into '{step.NextName}': '{step.NextName}' takes {next.weight.shape[1]} inputs but '{layer.Name}' has {count} outputs. " +
+                                "Compaction assumes each [ParticipationGroup] layer feeds the next Linear field declared after it.");
+                        next.weight = new Parameter(next.weight.index_select(1, keptIndex));
+                        next.in_features = kept;
+                    }
+                    lines.Add(new CompactedLayer(layer.Name, count, kept, step.NextName));
+                }
+            }
+            return new CompactionReport(lines, before, ParameterCount(owner));
+        }
+
+        /// <summary>
+        /// Shrinks freshly constructed layers to recorded widths (before loading a compacted model's weights): the shapes
+        /// travel with a compacted model as its widths.
+        /// </summary>
+        /// <param name="steps">The gated layers and their consumers, in declaration order.</param>
+        /// <param name="widths">Kept output neurons per gated layer, by name.</param>
+        public static void Reshape(IReadOnlyList<CompactionStep> steps, IReadOnlyDictionary<string, int> widths)
+        {
+            using var _ = no_grad();
+            foreach (var step in steps)
+            {
+                if (!widths.TryGetValue(step.Layer.Name, out var kept))
+                    throw new ArgumentException($"The recorded widths have no entry for '{step.Layer.Name}'; the file does not belong to this model.");
+                var linear = step.Layer.Layer;
+                if (kept < 0 || kept > linear.weight!.shape[0])
+                    throw new ArgumentException($"Recorded width {kept} of '{step.Layer.Name}' is outside [0, {linear.weight.shape[0]}].");
+                linear.weight = new Parameter(linear.weight[..kept].clone());
+                if (linear.bias is not null) linear.bias = new Parameter(linear.bias[..kept].clone());
+                linear.out_features = kept;
+                step.Layer.Participation.set_(ones(kept, dtype: step.Layer.Participation.dtype, device: step.Layer.Participation.device));
+                if (step.Next is { } next)
+                {
+                    next.weight = new Parameter(next.weight![.., ..kept].clone());
+                    next.in_features = kept;
+                }
+            }
+        }
+
+        /// <summary>Number of parameters (elements) of a module.</summary>
+        /// <param name="module">The module.</param>
+        public static long ParameterCount(nn.Module module) => module.parameters().Sum(p => p.numel());
+    }
+}
