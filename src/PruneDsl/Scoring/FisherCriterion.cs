@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PruneDsl.Scoring
+{
+    /// <summary>
+    /// Optimal Brain Damage with a diagonal Fisher (equations.md section 4): the loss change of removing weight q is
+    /// <c>theta_q^2 H_qq / 2</c>, with the Hessian diagonal replaced by the empirical Fisher
+    /// <c>F_q = mean over observed batches of (dL/dtheta_q)^2</c> (squared mini-batch gradients). A neuron's score is
+    /// the sum over its group (fan-in row and bias): <c>sum_j theta_ij^2 F_ij / 2 + b_i^2 F_b_i / 2</c>.
+    /// </summary>
+    public sealed class FisherCriterion : IAccumulatingCriterion
+    {
+        private readonly Dictionary<Linear, State> _states = LinearGroups.NewStateTable<State>();
+
+        /// <inheritdoc />
+        public string Name => "obd-fisher";
+
+        /// <inheritdoc />
+        public void Observe(Linear layer)
+        {
+            var weight = LinearGroups.Weight(layer, Name);
+            var grad = weight.grad ?? throw new InvalidOperationException(
+                $"{Name}: the layer's weight has no gradient. Call Observe after loss.backward() and before the optimizer zeroes the gradients.");
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            var gw = LinearGroups.F64(grad).square();
+            var bias = layer.bias;
+            Tensor? gb = bias is null ? null
+                : bias.grad is not null ? LinearGroups.F64(bias.grad).square()
+                : zeros(bias.shape[0], dtype: ScalarType.Float64, device: bias.device);
+            if (_states.TryGetValue(layer, out var state))
+            {
+                if (!state.WeightSum.shape.AsSpan().SequenceEqual(gw.shape))
+                    throw new InvalidOperationException($"{Name}: the layer's weight shape changed since the last Observe; call Reset() first.");
+                state.WeightSum.add_(gw);
+                if (state.BiasSum is not null && gb is not null) state.BiasSum.add_(gb);
+                state.Batches++;
+            }
+            else
+            {
+                _states[layer] = new State(gw.DetachFromDisposeScope(), gb?.DetachFromDisposeScope());
+            }
+        }
+
+        /// <inheritdoc />
+        public long ObservedBatches(Linear layer) => layer is not null && _states.TryGetValue(layer, out var s) ? s.Batches : 0;
+
+        /// <summary>
+        /// The diagonal Fisher of <paramref name="layer"/>'s weight, <c>F = mean over batches of grad^2</c>, shape
+        /// [out, in], float64 (a new tensor).
+        /// </summary>
+        /// <param name="layer">An observed layer.</param>
+        public Tensor WeightFisher(Linear layer)
+        {
+            var state = Get(layer);
+            using var _ = no_grad();
+            return state.WeightSum / (double)state.Batches;
+        }
+
+        /// <inheritdoc />
+        public Tensor Score(Linear layer)
+        {
+            var weight = LinearGroups.Weight(layer, Name);
+            var state = Get(layer);
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            var n = (double)state.Batches;
+            var perWeight = LinearGroups.F64(weight).square() * state.WeightSum / (2 * n);
+            Tensor? perBias = layer.bias is not null && state.BiasSum is not null
+                ? LinearGroups.F64(layer.bias).square() * state.BiasSum / (2 * n)
+                : null;
+            return LinearGroups.RowSum(perWeight, perBias).MoveToOuterDisposeScope();
+        }
+
+        /// <inheritdoc />
+        public void Reset()
+        {
+            foreach (var s in _states.Values)
+            {
+                s.WeightSum.Dispose();
+                s.BiasSum?.Dispose();
+            }
+            _states.Clear();
+        }
+
+        private State Get(Linear layer)
+        {
+            LinearGroups.Weight(layer, Name);
+            return _states.TryGetValue(layer, out var state)
+                ? state
+                : throw new InvalidOperationException(
+                    $"{Name}: no batch was observed for this layer. Call Observe(layer) after loss.backward() on at least one batch before scoring.");
+        }
+
+        private sealed class State
+        {
+            public State(Tensor weightSum, Tensor? biasSum)
+            {
+                WeightSum = weightSum;
+                BiasSum = biasSum;
+                Batches = 1;
+            }
+
+            public Tensor WeightSum { get; }
+
+            public Tensor? BiasSum { get; }
+
+            public long Batches { get; set; }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PruneDsl.Scoring
+{
+    /// <summary>
+    /// First-order Taylor importance (Molchanov et al.): the loss change when a neuron's group <c>theta_i</c> (fan-in
+    /// row and bias) is removed is approximately <c>|&lt;grad_theta_i L, theta_i&gt;|</c>. The score is the mean over the
+    /// observed batches of that per-batch absolute value: taking the absolute value per batch keeps batches whose inner
+    /// products have opposite signs from cancelling. The bias term counts when the bias has a gradient.
+    /// </summary>
+    public sealed class TaylorCriterion : IAccumulatingCriterion
+    {
+        private readonly Dictionary<Linear, State> _states = LinearGroups.NewStateTable<State>();
+
+        /// <inheritdoc />
+        public string Name => "taylor-fo";
+
+        /// <inheritdoc />
+        public void Observe(Linear layer)
+        {
+            var weight = LinearGroups.Weight(layer, Name);
+            var grad = weight.grad ?? throw new InvalidOperationException(
+                $"{Name}: the layer's weight has no gradient. Call Observe after loss.backward() and before the optimizer zeroes the gradients.");
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            var inner = (LinearGroups.F64(grad) * LinearGroups.F64(weight)).sum(1);
+            var bias = layer.bias;
+            if (bias is not null && bias.grad is not null)
+                inner.add_(LinearGroups.F64(bias.grad) * LinearGroups.F64(bias));
+            var magnitude = inner.abs();
+            if (_states.TryGetValue(layer, out var state))
+            {
+                if (state.Sum.shape[0] != magnitude.shape[0])
+                    throw new InvalidOperationException($"{Name}: the layer's output size changed from {state.Sum.shape[0]} to {magnitude.shape[0]} since the last Observe; call Reset() first.");
+                state.Sum.add_(magnitude);
+                state.Batches++;
+            }
+            else
+            {
+                _states[layer] = new State(magnitude.DetachFromDisposeScope());
+            }
+        }
+
+        /// <inheritdoc />
+        public long ObservedBatches(Linear layer) => layer is not null && _states.TryGetValue(layer, out var s) ? s.Batches : 0;
+
+        /// <inheritdoc />
+        /// <remarks>The mean over observed batches of <c>|&lt;grad_theta_i L, theta_i&gt;|</c>.</remarks>
+        public Tensor Score(Linear layer)
+        {
+            LinearGroups.Weight(layer, Name);
+            if (!_states.TryGetValue(layer, out var state))
+                throw new InvalidOperationException(
+                    $"{Name}: no batch was observed for this layer. Call Observe(layer) after loss.backward() on at least one batch before scoring.");
+            using var _ = no_grad();
+            return state.Sum / (double)state.Batches;
+        }
+
+        /// <inheritdoc />
+        public void Reset()
+        {
+            foreach (var s in _states.Values) s.Sum.Dispose();
+            _states.Clear();
+        }
+
+        private sealed class State
+        {
+            public State(Tensor sum)
+            {
+                Sum = sum;
+                Batches = 1;
+            }
+
+            public Tensor Sum { get; }
+
+            public long Batches { get; set; }
+        }
+    }
+}
