@@ -42,6 +42,7 @@ namespace PruneDsl.Sparsity
     public static unsafe class NmKernel
     {
         private const int RowBlock = 16;
+        private const int TileRowBlock = 32;
         private const int MaxTile = 32;
         private const int RowDotMaxBatch = 3;
 
@@ -310,11 +311,11 @@ namespace PruneDsl.Sparsity
                     float* xtp = xt;
                     // Transpose every tile into [in, T] so one stored weight meets T contiguous inputs.
                     Parallel.For(0, tiles, t => TransposeTile(job, xtp + tileOffset[t], t * MaxTile, Math.Min(MaxTile, job.Batch - t * MaxTile), tileWidth[t]));
-                    int blocks = (job.Rows + RowBlock - 1) / RowBlock;
+                    int blocks = (job.Rows + TileRowBlock - 1) / TileRowBlock;
                     Parallel.For(0, blocks * tiles, item =>
                     {
                         int t = item % tiles, block = item / tiles;
-                        int r0 = block * RowBlock, r1 = Math.Min(job.Rows, r0 + RowBlock);
+                        int r0 = block * TileRowBlock, r1 = Math.Min(job.Rows, r0 + TileRowBlock);
                         int b0 = t * MaxTile, count = Math.Min(MaxTile, job.Batch - b0);
                         float* tile = xtp + tileOffset[t];
                         switch (tileWidth[t])
@@ -353,95 +354,111 @@ namespace PruneDsl.Sparsity
             }
         }
 
-        /// <summary>Output rows [r0, r1) for one batch tile of width 8 * <typeparamref name="TV"/>, two rows at a time.</summary>
+        /// <summary>
+        /// Output rows [r0, r1) (at most <see cref="TileRowBlock"/>) for one batch tile of width 8 * <typeparamref name="TV"/>.
+        /// The inputs are walked in chunks of about 256 columns (a 32 KiB slice of the tile that stays in L1) and every
+        /// chunk serves all rows of the block, two rows at a time; partial sums wait in a small buffer between chunks.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void TileRows<TV>(Job job, float* tile, int b0, int count, int r0, int r1) where TV : struct, IConstCount
         {
             int width = 8 * TV.Count;
-            float* lanes = stackalloc float[2 * MaxTile];
-            for (int r = r0; r < r1; r += 2)
+            float* partial = stackalloc float[TileRowBlock * MaxTile];
+            for (int r = r0; r < r1; r++)
+                new Span<float>(partial + (r - r0) * MaxTile, width).Fill(job.Bias == null ? 0f : job.Bias[r]);
+            // Chunk of whole groups covering about 256 inputs; a multiple of 4 groups so 2:4 chunks start on a metadata word.
+            int chunk = job.Meta != null ? 64 : Math.Max(1, 256 / job.M);
+            for (int gStart = 0; gStart < job.Groups; gStart += chunk)
             {
-                int rB = r + 1 < r1 ? r + 1 : r; // an odd last row is computed twice and stored once
-                Vector256<float> bA = Vector256.Create(job.Bias == null ? 0f : job.Bias[r]);
-                Vector256<float> bB = Vector256.Create(job.Bias == null ? 0f : job.Bias[rB]);
-                Vector256<float> a0 = bA, a1 = bA, a2 = bA, a3 = bA, c0 = bB, c1 = bB, c2 = bB, c3 = bB;
-                float* vA = job.V + (long)r * job.PerRow, vB = job.V + (long)rB * job.PerRow;
-                if (job.Meta != null)
+                int gEnd = Math.Min(job.Groups, gStart + chunk);
+                for (int r = r0; r < r1; r += 2)
                 {
-                    ushort* mA = job.Meta + (long)r * job.Words, mB = job.Meta + (long)rB * job.Words;
-                    int wordA = 0, wordB = 0;
-                    for (int g = 0; g < job.Groups; g++)
+                    int rB = r + 1 < r1 ? r + 1 : r; // an odd last row is computed twice; both copies are identical
+                    float* pA = partial + (r - r0) * MaxTile, pB = partial + (rB - r0) * MaxTile;
+                    Vector256<float> a0 = Avx.LoadVector256(pA), c0 = Avx.LoadVector256(pB);
+                    Vector256<float> a1 = default, a2 = default, a3 = default, c1 = default, c2 = default, c3 = default;
+                    if (TV.Count > 1) { a1 = Avx.LoadVector256(pA + 8); c1 = Avx.LoadVector256(pB + 8); }
+                    if (TV.Count > 2)
                     {
-                        if ((g & 3) == 0) { wordA = mA[g >> 2]; wordB = mB[g >> 2]; }
-                        float* xg = tile + (long)(4 * g) * width;
-                        float* xA0 = xg + (wordA & 3) * width, xA1 = xg + ((wordA >> 2) & 3) * width;
-                        float* xB0 = xg + (wordB & 3) * width, xB1 = xg + ((wordB >> 2) & 3) * width;
-                        wordA >>= 4;
-                        wordB >>= 4;
-                        var wA0 = Vector256.Create(vA[2 * g]);
-                        var wA1 = Vector256.Create(vA[2 * g + 1]);
-                        var wB0 = Vector256.Create(vB[2 * g]);
-                        var wB1 = Vector256.Create(vB[2 * g + 1]);
-                        a0 = Fma.MultiplyAdd(wA1, Avx.LoadVector256(xA1), Fma.MultiplyAdd(wA0, Avx.LoadVector256(xA0), a0));
-                        c0 = Fma.MultiplyAdd(wB1, Avx.LoadVector256(xB1), Fma.MultiplyAdd(wB0, Avx.LoadVector256(xB0), c0));
-                        if (TV.Count > 1)
-                        {
-                            a1 = Fma.MultiplyAdd(wA1, Avx.LoadVector256(xA1 + 8), Fma.MultiplyAdd(wA0, Avx.LoadVector256(xA0 + 8), a1));
-                            c1 = Fma.MultiplyAdd(wB1, Avx.LoadVector256(xB1 + 8), Fma.MultiplyAdd(wB0, Avx.LoadVector256(xB0 + 8), c1));
-                        }
-                        if (TV.Count > 2)
-                        {
-                            a2 = Fma.MultiplyAdd(wA1, Avx.LoadVector256(xA1 + 16), Fma.MultiplyAdd(wA0, Avx.LoadVector256(xA0 + 16), a2));
-                            c2 = Fma.MultiplyAdd(wB1, Avx.LoadVector256(xB1 + 16), Fma.MultiplyAdd(wB0, Avx.LoadVector256(xB0 + 16), c2));
-                            a3 = Fma.MultiplyAdd(wA1, Avx.LoadVector256(xA1 + 24), Fma.MultiplyAdd(wA0, Avx.LoadVector256(xA0 + 24), a3));
-                            c3 = Fma.MultiplyAdd(wB1, Avx.LoadVector256(xB1 + 24), Fma.MultiplyAdd(wB0, Avx.LoadVector256(xB0 + 24), c3));
-                        }
+                        a2 = Avx.LoadVector256(pA + 16); c2 = Avx.LoadVector256(pB + 16);
+                        a3 = Avx.LoadVector256(pA + 24); c3 = Avx.LoadVector256(pB + 24);
                     }
-                }
-                else
-                {
-                    byte* iA = job.Idx + (long)r * job.PerRow, iB = job.Idx + (long)rB * job.PerRow;
-                    int n = job.N;
-                    for (int g = 0, at = 0; g < job.Groups; g++)
+                    float* vA = job.V + (long)r * job.PerRow, vB = job.V + (long)rB * job.PerRow;
+                    if (job.Meta != null)
                     {
-                        float* xg = tile + (long)g * job.M * width;
-                        for (int k = 0; k < n; k++, at++)
+                        ushort* mA = job.Meta + (long)r * job.Words, mB = job.Meta + (long)rB * job.Words;
+                        int wordA = 0, wordB = 0;
+                        for (int g = gStart; g < gEnd; g++)
                         {
-                            float* xA = xg + iA[at] * width, xB = xg + iB[at] * width;
-                            var wA = Vector256.Create(vA[at]);
-                            var wB = Vector256.Create(vB[at]);
-                            a0 = Fma.MultiplyAdd(wA, Avx.LoadVector256(xA), a0);
-                            c0 = Fma.MultiplyAdd(wB, Avx.LoadVector256(xB), c0);
+                            if ((g & 3) == 0) { wordA = mA[g >> 2]; wordB = mB[g >> 2]; }
+                            float* xg = tile + (long)(4 * g) * width;
+                            float* xA0 = xg + (wordA & 3) * width, xA1 = xg + ((wordA >> 2) & 3) * width;
+                            float* xB0 = xg + (wordB & 3) * width, xB1 = xg + ((wordB >> 2) & 3) * width;
+                            wordA >>= 4;
+                            wordB >>= 4;
+                            var wA0 = Vector256.Create(vA[2 * g]);
+                            var wA1 = Vector256.Create(vA[2 * g + 1]);
+                            var wB0 = Vector256.Create(vB[2 * g]);
+                            var wB1 = Vector256.Create(vB[2 * g + 1]);
+                            a0 = Fma.MultiplyAdd(wA1, Avx.LoadVector256(xA1), Fma.MultiplyAdd(wA0, Avx.LoadVector256(xA0), a0));
+                            c0 = Fma.MultiplyAdd(wB1, Avx.LoadVector256(xB1), Fma.MultiplyAdd(wB0, Avx.LoadVector256(xB0), c0));
                             if (TV.Count > 1)
                             {
-                                a1 = Fma.MultiplyAdd(wA, Avx.LoadVector256(xA + 8), a1);
-                                c1 = Fma.MultiplyAdd(wB, Avx.LoadVector256(xB + 8), c1);
+                                a1 = Fma.MultiplyAdd(wA1, Avx.LoadVector256(xA1 + 8), Fma.MultiplyAdd(wA0, Avx.LoadVector256(xA0 + 8), a1));
+                                c1 = Fma.MultiplyAdd(wB1, Avx.LoadVector256(xB1 + 8), Fma.MultiplyAdd(wB0, Avx.LoadVector256(xB0 + 8), c1));
                             }
                             if (TV.Count > 2)
                             {
-                                a2 = Fma.MultiplyAdd(wA, Avx.LoadVector256(xA + 16), a2);
-                                c2 = Fma.MultiplyAdd(wB, Avx.LoadVector256(xB + 16), c2);
-                                a3 = Fma.MultiplyAdd(wA, Avx.LoadVector256(xA + 24), a3);
-                                c3 = Fma.MultiplyAdd(wB, Avx.LoadVector256(xB + 24), c3);
+                                a2 = Fma.MultiplyAdd(wA1, Avx.LoadVector256(xA1 + 16), Fma.MultiplyAdd(wA0, Avx.LoadVector256(xA0 + 16), a2));
+                                c2 = Fma.MultiplyAdd(wB1, Avx.LoadVector256(xB1 + 16), Fma.MultiplyAdd(wB0, Avx.LoadVector256(xB0 + 16), c2));
+                                a3 = Fma.MultiplyAdd(wA1, Avx.LoadVector256(xA1 + 24), Fma.MultiplyAdd(wA0, Avx.LoadVector256(xA0 + 24), a3));
+                                c3 = Fma.MultiplyAdd(wB1, Avx.LoadVector256(xB1 + 24), Fma.MultiplyAdd(wB0, Avx.LoadVector256(xB0 + 24), c3));
                             }
                         }
                     }
-                }
-                Avx.Store(lanes, a0);
-                Avx.Store(lanes + MaxTile, c0);
-                if (TV.Count > 1) { Avx.Store(lanes + 8, a1); Avx.Store(lanes + MaxTile + 8, c1); }
-                if (TV.Count > 2)
-                {
-                    Avx.Store(lanes + 16, a2); Avx.Store(lanes + MaxTile + 16, c2);
-                    Avx.Store(lanes + 24, a3); Avx.Store(lanes + MaxTile + 24, c3);
-                }
-                float* y = job.Y + (long)b0 * job.Rows;
-                for (int j = 0; j < count; j++)
-                {
-                    y[(long)j * job.Rows + r] = lanes[j];
-                    if (rB != r) y[(long)j * job.Rows + rB] = lanes[MaxTile + j];
+                    else
+                    {
+                        byte* iA = job.Idx + (long)r * job.PerRow, iB = job.Idx + (long)rB * job.PerRow;
+                        int n = job.N;
+                        for (int g = gStart, at = gStart * n; g < gEnd; g++)
+                        {
+                            float* xg = tile + (long)g * job.M * width;
+                            for (int k = 0; k < n; k++, at++)
+                            {
+                                float* xA = xg + iA[at] * width, xB = xg + iB[at] * width;
+                                var wA = Vector256.Create(vA[at]);
+                                var wB = Vector256.Create(vB[at]);
+                                a0 = Fma.MultiplyAdd(wA, Avx.LoadVector256(xA), a0);
+                                c0 = Fma.MultiplyAdd(wB, Avx.LoadVector256(xB), c0);
+                                if (TV.Count > 1)
+                                {
+                                    a1 = Fma.MultiplyAdd(wA, Avx.LoadVector256(xA + 8), a1);
+                                    c1 = Fma.MultiplyAdd(wB, Avx.LoadVector256(xB + 8), c1);
+                                }
+                                if (TV.Count > 2)
+                                {
+                                    a2 = Fma.MultiplyAdd(wA, Avx.LoadVector256(xA + 16), a2);
+                                    c2 = Fma.MultiplyAdd(wB, Avx.LoadVector256(xB + 16), c2);
+                                    a3 = Fma.MultiplyAdd(wA, Avx.LoadVector256(xA + 24), a3);
+                                    c3 = Fma.MultiplyAdd(wB, Avx.LoadVector256(xB + 24), c3);
+                                }
+                            }
+                        }
+                    }
+                    Avx.Store(pA, a0);
+                    Avx.Store(pB, c0);
+                    if (TV.Count > 1) { Avx.Store(pA + 8, a1); Avx.Store(pB + 8, c1); }
+                    if (TV.Count > 2)
+                    {
+                        Avx.Store(pA + 16, a2); Avx.Store(pB + 16, c2);
+                        Avx.Store(pA + 24, a3); Avx.Store(pB + 24, c3);
+                    }
                 }
             }
+            float* y = job.Y + (long)b0 * job.Rows;
+            for (int j = 0; j < count; j++)
+                for (int r = r0; r < r1; r++)
+                    y[(long)j * job.Rows + r] = partial[(r - r0) * MaxTile + j];
         }
 
         // ---------------------------------------------------------------- compile-time counts

@@ -25,6 +25,8 @@ public class NmKernelTests
             {
                 ("2:4", 2, 24, 7), ("2:4", 4, 48, 3), ("2:4", 9, 20, 17), ("2:4", 40, 48, 33), ("2:4", 50, 256, 16),
                 ("2:4", 17, 12, 1), ("1:4", 3, 12, 6), ("1:2", 35, 10, 9), ("5:16", 20, 64, 11), ("2:4", 0, 16, 4),
+                // Several input chunks of the batch-tile kernel, with a short last chunk.
+                ("3:8", 20, 2048, 9), ("2:4", 12, 1040, 37), ("2:4", 2, 1040, 3),
             })
                 yield return new object[] { path, pattern, batch, inFeatures, outFeatures, true };
     }
