@@ -39,19 +39,19 @@ namespace PruneDsl.Generators
             var fromGroups = context.SyntaxProvider.ForAttributeWithMetadataName(
                     ModelBuilder.ParticipationGroupAttribute,
                     static (node, _) => node is VariableDeclaratorSyntax,
-                    static (ctx, ct) => ModelBuilder.Build(ctx.TargetSymbol.ContainingType, ct))
+                    static (ctx, ct) => ModelBuilder.Build(ctx.TargetSymbol.ContainingType, ctx.SemanticModel.Compilation, ct))
                 .WithTrackingName(Steps.GroupModels);
 
             var fromSparsity = context.SyntaxProvider.ForAttributeWithMetadataName(
                     ModelBuilder.SparsityAttribute,
                     static (node, _) => node is VariableDeclaratorSyntax,
-                    static (ctx, ct) => ModelBuilder.Build(ctx.TargetSymbol.ContainingType, ct))
+                    static (ctx, ct) => ModelBuilder.Build(ctx.TargetSymbol.ContainingType, ctx.SemanticModel.Compilation, ct))
                 .WithTrackingName(Steps.SparsityModels);
 
             var fromClasses = context.SyntaxProvider.ForAttributeWithMetadataName(
                     ModelBuilder.CostAttribute,
                     static (node, _) => node is ClassDeclarationSyntax,
-                    static (ctx, ct) => ModelBuilder.Build((INamedTypeSymbol)ctx.TargetSymbol, ct))
+                    static (ctx, ct) => ModelBuilder.Build((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, ct))
                 .WithTrackingName(Steps.ClassModels);
 
             // A class is found once per annotated field (and once for its [Cost]); keep one model per class.
@@ -87,6 +87,7 @@ namespace PruneDsl.Generators
             DiagnosticCatalog.NotAModule,
             DiagnosticCatalog.RegisterComponentsConflict,
             DiagnosticCatalog.UnsupportedClassShape,
+            DiagnosticCatalog.NoInferenceModule,
         }.ToDictionary(e => e.Id, ToDescriptor);
 
         /// <summary>The Roslyn descriptor of a catalog entry.</summary>

@@ -12,6 +12,16 @@ namespace PruneDsl.Generators.Emit
     {
         private const string Layer = "global::PruneDsl.Game.ParticipationLayer";
 
+        /// <summary>The statements RegisterComponents runs to attach the participations.</summary>
+        public static void EmitAttach(SourceWriter w, PruneModel model)
+        {
+            w.Line("_participationLayers = new " + Layer + "[]");
+            w.Line("{");
+            foreach (var group in model.Groups)
+                w.Line("    " + Layer + ".Attach(this, \"" + group.FieldName + "\", " + group.FieldName + ", " + Names.Pascal(group.FieldName) + "Cost),");
+            w.Line("};");
+        }
+
         public static void Emit(SourceWriter w, PruneModel model)
         {
             foreach (var group in model.Groups)
@@ -22,21 +32,6 @@ namespace PruneDsl.Generators.Emit
             w.Line("/// <inheritdoc />");
             w.Line("public global::System.Collections.Generic.IReadOnlyList<" + Layer + "> ParticipationLayers =>");
             w.Line("    _participationLayers ?? throw " + Layer + ".NotAttached(\"" + model.ClassName + "\");");
-            w.Line();
-
-            w.Line("/// <summary>");
-            w.Line("/// Registers the submodules (TorchSharp's reflection over the fields), then attaches one participation per output");
-            w.Line("/// neuron to every [ParticipationGroup] layer, registered as the buffers <c>{field}_participation</c>.");
-            w.Line("/// </summary>");
-            w.Open("protected override void RegisterComponents()");
-            w.Line("base.RegisterComponents();");
-            w.Line("if (_participationLayers is not null) return;");
-            w.Line("_participationLayers = new " + Layer + "[]");
-            w.Line("{");
-            foreach (var group in model.Groups)
-                w.Line("    " + Layer + ".Attach(this, \"" + group.FieldName + "\", " + group.FieldName + ", " + Names.Pascal(group.FieldName) + "Cost),");
-            w.Line("};");
-            w.Close();
             w.Line();
 
             w.Line("/// <inheritdoc />");
@@ -74,7 +69,9 @@ namespace PruneDsl.Generators.Emit
             foreach (var group in model.Groups)
             {
                 var next = group.NextField is null ? "null, null" : group.NextField + ", \"" + group.NextField + "\"";
-                w.Line("    new " + Step + "(" + Names.Pascal(group.FieldName) + "Participation, " + next + "),");
+                var sparseNext = model.SparseLayers.FirstOrDefault(l => l.FieldName == group.NextField);
+                var multiple = sparseNext is null ? string.Empty : ", KeepMultipleOf: " + sparseNext.M;
+                w.Line("    new " + Step + "(" + Names.Pascal(group.FieldName) + "Participation, " + next + multiple + "),");
             }
             w.Line("};");
             w.Line();

@@ -20,7 +20,7 @@ namespace PruneDsl.Generators.Models
         private const string LinearType = "TorchSharp.Modules.Linear";
         private const string ModuleType = "TorchSharp.torch.nn.Module";
 
-        public static PruneModel Build(INamedTypeSymbol type, CancellationToken cancellationToken)
+        public static PruneModel Build(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
             var canGenerate = true;
@@ -102,6 +102,14 @@ namespace PruneDsl.Generators.Models
                 }
             }
 
+            InferenceModel? inference = null;
+            if (canGenerate)
+            {
+                inference = InferenceModelBuilder.TryBuild(type, compilation, linearFields, cancellationToken, out var reason);
+                if (inference is null)
+                    diagnostics.Add(Diagnostic(DiagnosticCatalog.NoInferenceModule, typeLocation, name, reason ?? "of its shape"));
+            }
+
             return new PruneModel(
                 type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 name,
@@ -109,6 +117,7 @@ namespace PruneDsl.Generators.Models
                 canGenerate,
                 new EquatableArray<GroupLayerModel>(groups),
                 new EquatableArray<SparseLayerModel>(sparse),
+                inference,
                 new EquatableArray<DiagnosticInfo>(diagnostics));
         }
 

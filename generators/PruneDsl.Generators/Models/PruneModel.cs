@@ -9,6 +9,7 @@ namespace PruneDsl.Generators.Models
     /// <param name="CanGenerate">False when a PD0001-PD0005 error stops generation.</param>
     /// <param name="Groups">The [ParticipationGroup] layers in declaration order.</param>
     /// <param name="SparseLayers">The [Sparsity] layers in declaration order.</param>
+    /// <param name="Inference">What the inference module copies, or null when it cannot be generated.</param>
     /// <param name="Diagnostics">What to report for this class.</param>
     internal sealed record PruneModel(
         string? Namespace,
@@ -17,6 +18,7 @@ namespace PruneDsl.Generators.Models
         bool CanGenerate,
         EquatableArray<GroupLayerModel> Groups,
         EquatableArray<SparseLayerModel> SparseLayers,
+        InferenceModel? Inference,
         EquatableArray<DiagnosticInfo> Diagnostics);
 
     /// <summary>One [ParticipationGroup] field.</summary>

@@ -15,7 +15,9 @@ namespace PruneDsl.Compaction
     /// <param name="Layer">The gated layer.</param>
     /// <param name="Next">The layer that consumes its outputs, or null.</param>
     /// <param name="NextName">The consumer's field name, for reports and errors.</param>
-    public sealed record CompactionStep(ParticipationLayer Layer, Linear? Next, string? NextName);
+    /// <param name="KeepMultipleOf">Keep a multiple of this many neurons (the consumer's M when it is N:M sparse, so its
+    /// input width stays divisible by M); the extra neurons kept are pruned ones, whose rows are zero.</param>
+    public sealed record CompactionStep(ParticipationLayer Layer, Linear? Next, string? NextName, int KeepMultipleOf = 1);
 
     /// <summary>What compaction did to one gated layer.</summary>
     /// <param name="Layer">The layer's field name.</param>
@@ -56,7 +58,7 @@ namespace PruneDsl.Compaction
                     var layer = step.Layer;
                     var linear = layer.Layer;
                     var count = layer.Count;
-                    using var keptIndex = layer.Participation.ge(layer.Cost.Epsilon).nonzero().squeeze(1);
+                    using var keptIndex = KeptIndices(layer, step.KeepMultipleOf);
                     var kept = (int)keptIndex.numel();
                     using var s = layer.Participation.index_select(0, keptIndex);
 
@@ -106,6 +108,40 @@ namespace PruneDsl.Compaction
                     next.in_features = kept;
                 }
             }
+        }
+
+        /// <summary>
+        /// The indices of the neurons to keep, ascending: those at or above epsilon, plus, when a multiple is required, the
+        /// first pruned ones (zero rows after hard pruning) until the count is a multiple.
+        /// </summary>
+        private static Tensor KeptIndices(ParticipationLayer layer, int multiple)
+        {
+            using var keep = layer.Participation.ge(layer.Cost.Epsilon);
+            var kept = keep.sum().item<long>();
+            if (multiple > 1 && kept % multiple != 0)
+            {
+                var extra = multiple - kept % multiple;
+                using var prunedIndex = keep.logical_not().nonzero().squeeze(1);
+                if (prunedIndex.numel() < extra)
+                    throw new InvalidOperationException($"Cannot keep a multiple of {multiple} neurons of '{layer.Name}' ({layer.Count} in all).");
+                keep.index_fill_(0, prunedIndex[..(int)extra], true);
+            }
+            return keep.nonzero().squeeze(1);
+        }
+
+        /// <summary>A fresh Linear with copies of the layer's weight and bias (no hooks, no shared storage).</summary>
+        /// <param name="source">The layer to copy.</param>
+        public static Linear DetachedCopy(Linear source)
+        {
+            if (source is null) throw new ArgumentNullException(nameof(source));
+            var weight = source.weight!;
+            var copy = nn.Linear(weight.shape[1], weight.shape[0], hasBias: source.bias is not null, device: weight.device, dtype: weight.dtype);
+            using (no_grad())
+            {
+                copy.weight!.copy_(weight);
+                copy.bias?.copy_(source.bias!);
+            }
+            return copy;
         }
 
         /// <summary>Number of parameters (elements) of a module.</summary>

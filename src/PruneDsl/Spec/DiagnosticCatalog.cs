@@ -66,5 +66,11 @@ namespace PruneDsl.Spec
             "PD0005", "Model class shape not supported",
             "'{0}' is {1}; PruneDsl generates code only for top-level, non-generic classes: move the model to the namespace level",
             "PruneDsl.Generation", DiagnosticLevel.Error);
+
+        /// <summary>PD0006: the user's forward cannot be copied into a standalone inference module.</summary>
+        public static readonly DiagnosticEntry NoInferenceModule = new(
+            "PD0006", "No inference module generated",
+            "No inference module is generated for '{0}' because {1}; training, pruning and compaction are unaffected. An inference module copies forward(), so forward may use only the model's Linear fields and static members.",
+            "PruneDsl.Generation", DiagnosticLevel.Info);
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using PruneDsl.Game;
+using PruneDsl.Sparsity;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -48,6 +49,7 @@ namespace PruneDsl.Training
             var batchesPerEpoch = (int)((train.Count + _options.BatchSize - 1) / _options.BatchSize);
             if (_options.MaxBatchesPerEpoch is int cap) batchesPerEpoch = Math.Min(batchesPerEpoch, cap);
             var epochs = new List<EpochReport>();
+            var sparse = (_model as ISparseModel)?.SparseLayers ?? Array.Empty<NmMaskedLinear>();
             _model.train();
 
             for (var epoch = 1; epoch <= _options.Epochs; epoch++)
@@ -66,7 +68,9 @@ namespace PruneDsl.Training
                     loss.backward();
                     if (epoch == 1 && b == 0) EnsureGatesApplied();
                     if (updateParticipations) _game.StepParticipations();
+                    foreach (var layer in sparse) layer.BeforeOptimizerStep();
                     optimizer.step();
+                    foreach (var layer in sparse) layer.AfterOptimizerStep();
                     lossSum += loss.item<float>();
                     batchProgress?.Report((epoch, b + 1, batchesPerEpoch));
                 }
