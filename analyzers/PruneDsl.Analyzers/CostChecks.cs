@@ -127,8 +127,7 @@ namespace PruneDsl.Analyzers
             var norm = NormEstimate.For(shape);
             var schedule = declared ?? TrainingSchedule.Paper;
             var updates = schedule.Updates;
-            // Firing uses the largest norm (more L2 pull: the conclusion holds for every size); the suggestion the smallest.
-            var assessment = CostRules.AssessPruning(spec, norm.High, updates);
+            var assessment = CostRules.AssessPruning(spec, norm.Value, updates);
             if (!assessment.CanPrune)
             {
                 var lengthText = declared is null
@@ -139,32 +138,31 @@ namespace PruneDsl.Analyzers
                     field.Field.Name,
                     Format.Number(assessment.L2Pull),
                     Format.Count(updates),
-                    Format.Number(CostRules.ZeroBenefitParticipation(spec, norm.High, updates)),
+                    Format.Number(CostRules.ZeroBenefitParticipation(spec, norm.Value, updates)),
                     Format.Setting(spec.Epsilon),
                     norm.Description + "; " + lengthText,
-                }, CostRules.SuggestGamma(spec, norm.Low, updates)));
+                }, CostRules.SuggestGamma(spec, norm.Value, updates)));
                 return;
             }
 
-            if (declared is null || !CostRules.L1BudgetTooSmall(spec, norm.High, updates)) return;
+            if (declared is null || !CostRules.L1BudgetTooSmall(spec, norm.Value, updates)) return;
             pending.Add(new PendingGamma(anchor, location, DiagnosticCatalog.L1BudgetTooSmall, new[]
             {
                 field.Field.Name,
                 Format.Number(CostRules.L1Budget(spec, updates)),
                 Format.Count(updates),
-                Format.Number(CostRules.ZeroBenefitParticipation(spec, norm.High, updates)),
+                Format.Number(CostRules.ZeroBenefitParticipation(spec, norm.Value, updates)),
                 Format.Setting(spec.Epsilon),
                 norm.Description,
-            }, CostRules.SuggestGamma(spec, norm.Low, updates, spec.Gamma)));
+            }, CostRules.SuggestGamma(spec, norm.Value, updates, spec.Gamma)));
         }
 
         /// <summary>PD0013 (overshoot) and PD0014 (divergence) of the participation step.</summary>
         private static void CheckStep(FieldFacts field, CostSpec spec, LayerShape shape, Location location, Action<Diagnostic> report)
         {
             var norm = NormEstimate.For(shape);
-            // The ratio at the smallest norm: if even that overshoots, every size does. The limit at the largest norm.
-            var ratio = CostRules.StepRatio(spec, norm.Low);
-            var limit = Format.Number(CostRules.StableLearningRateLimit(spec, norm.High));
+            var ratio = CostRules.StepRatio(spec, norm.Value);
+            var limit = Format.Number(CostRules.StableLearningRateLimit(spec, norm.Value));
             switch (CostRules.ClassifyStep(ratio))
             {
                 case StepStability.Overshoots:

@@ -4,24 +4,21 @@ namespace PruneDsl.Analyzers
 {
     /// <summary>
     /// <c>||theta_i||^2</c> of a layer's groups at initialisation, from its declared sizes and TorchSharp's default init
-    /// (<see cref="CostRules.ExpectedInitNormSquared"/>). When the sizes are not compile-time constants it is a range, and
-    /// each rule uses the end of the range that makes its conclusion hold for every size: a rule fires only if it would
-    /// fire at every possible norm, and a suggested value works at every possible norm.
+    /// (<see cref="CostRules.ExpectedInitNormSquared"/>: <c>(fan_in + 1) / (3 fan_in)</c>, 1/3 without a bias). When the
+    /// fan-in is not a compile-time constant the large-fan-in limit 1/3 is used (the true value lies in (1/3, 2/3] and is
+    /// within 1% of 1/3 from a fan-in of 100 up); when only the bias flag is not constant, a bias (TorchSharp's default) is
+    /// assumed. Every message says which.
     /// </summary>
     internal readonly struct NormEstimate
     {
-        private NormEstimate(double low, double high, string description)
+        private NormEstimate(double value, string description)
         {
-            Low = low;
-            High = high;
+            Value = value;
             Description = description;
         }
 
-        /// <summary>The smallest possible value.</summary>
-        public double Low { get; }
-
-        /// <summary>The largest possible value.</summary>
-        public double High { get; }
+        /// <summary>The estimate.</summary>
+        public double Value { get; }
 
         /// <summary>What was assumed, for messages.</summary>
         public string Description { get; }
@@ -30,25 +27,15 @@ namespace PruneDsl.Analyzers
         {
             if (shape.In is { } fanIn && fanIn >= 1)
             {
-                if (shape.HasBias is { } bias)
-                {
-                    var n = CostRules.ExpectedInitNormSquared(fanIn, bias);
-                    var formula = bias ? "(fan_in + 1)/(3*fan_in)" : "1/3 without a bias";
-                    return new NormEstimate(n, n,
-                        "||theta_i||^2 = " + Format.Number(n) + " assumed from TorchSharp's default init of " + shape.Display + ": " + formula);
-                }
-                var withBias = CostRules.ExpectedInitNormSquared(fanIn, true);
-                return new NormEstimate(CostRules.MinInitNormSquared, withBias,
-                    "||theta_i||^2 between " + Format.Number(CostRules.MinInitNormSquared) + " and " + Format.Number(withBias)
-                    + " assumed from TorchSharp's default init of " + shape.Display + " with or without a bias");
+                var bias = shape.HasBias ?? true;
+                var n = CostRules.ExpectedInitNormSquared(fanIn, bias);
+                var formula = bias ? "(fan_in + 1)/(3*fan_in)" : "1/3 without a bias";
+                var assumedBias = shape.HasBias is null ? ", assuming a bias" : string.Empty;
+                return new NormEstimate(n,
+                    "||theta_i||^2 = " + Format.Number(n) + " assumed from TorchSharp's default init of " + shape.Display + ": " + formula + assumedBias);
             }
-            if (shape.HasBias == false)
-                return new NormEstimate(CostRules.MinInitNormSquared, CostRules.MinInitNormSquared,
-                    "||theta_i||^2 = " + Format.Number(CostRules.MinInitNormSquared)
-                    + " assumed from TorchSharp's default init of a Linear without a bias, of any size");
-            return new NormEstimate(CostRules.MinInitNormSquared, CostRules.MaxInitNormSquared,
-                "||theta_i||^2 between " + Format.Number(CostRules.MinInitNormSquared) + " and " + Format.Number(CostRules.MaxInitNormSquared)
-                + " assumed from TorchSharp's default Linear init, since the layer's sizes are not compile-time constants");
+            return new NormEstimate(CostRules.MinInitNormSquared,
+                "||theta_i||^2 = 1/3 assumed: the large-fan-in limit of TorchSharp's default Linear init, (fan_in + 1)/(3*fan_in), since the layer's fan-in is not a compile-time constant");
         }
     }
 }
