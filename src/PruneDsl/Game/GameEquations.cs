@@ -41,16 +41,25 @@ namespace PruneDsl.Game
         /// Eq. 13: <c>dU_i/ds_i = alpha b_i - 2 beta ||theta_i||^2 s_i - gamma sign(s_i) - eta c_i</c>.
         /// </summary>
         /// <param name="benefit">b_i from <see cref="Benefit"/>.</param>
-        /// <param name="normSquared"><c>||theta_i||^2</c>.</param>
+        /// <param name="normSquared"><c>||theta_i||^2</c>; may be null when Beta = 0 (the only term that needs it).</param>
         /// <param name="participation">s.</param>
         /// <param name="competition">c_i from <see cref="Competition"/>, or null when Eta = 0.</param>
         /// <param name="cost">The constants.</param>
-        public static Tensor UtilityGradient(Tensor benefit, Tensor normSquared, Tensor participation, Tensor? competition, CostSpec cost)
+        public static Tensor UtilityGradient(Tensor benefit, Tensor? normSquared, Tensor participation, Tensor? competition, CostSpec cost)
         {
             var grad = benefit * cost.Alpha;
-            if (cost.Beta != 0) grad.sub_(normSquared * participation * (2 * cost.Beta));
-            if (cost.Gamma != 0) grad.sub_(participation.sign() * cost.Gamma);
-            if (competition is not null && cost.Eta != 0) grad.sub_(competition * cost.Eta);
+            if (cost.Beta != 0)
+            {
+                if (normSquared is null) throw new ArgumentNullException(nameof(normSquared), "||theta_i||^2 is needed when Beta != 0.");
+                using var l2 = normSquared * participation;
+                grad.add_(l2, alpha: -2 * cost.Beta);
+            }
+            if (cost.Gamma != 0)
+            {
+                using var l1 = participation.sign();
+                grad.add_(l1, alpha: -cost.Gamma);
+            }
+            if (competition is not null && cost.Eta != 0) grad.add_(competition, alpha: -cost.Eta);
             return grad;
         }
 

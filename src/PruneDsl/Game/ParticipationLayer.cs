@@ -100,7 +100,8 @@ namespace PruneDsl.Game
             var w = _layer.weight!;
             var gw = w.grad ?? throw new InvalidOperationException(
                 $"Layer '{Name}' has no weight gradient: run loss.backward() before a participation step, and do not zero the gradients in between.");
-            var inner = (gw * w).sum(1);
+            // Row-wise dot products as one batched product: no [out, in] temporary.
+            var inner = gw.unsqueeze(1).bmm(w.unsqueeze(2)).view(-1);
             var b = _layer.bias;
             if (b is not null && b.grad is not null) inner.add_(b.grad * b);
             return inner;
@@ -116,8 +117,9 @@ namespace PruneDsl.Game
             using var _ = no_grad();
             using var inner = GroupInner();
             using var benefit = GameEquations.Benefit(inner, Cost.Benefit);
-            using var normSquared = GroupNormSquared();
-            using var competition = withCompetition && Cost.Eta != 0 ? CompetitionTerm(normSquared) : null;
+            var competes = withCompetition && Cost.Eta != 0;
+            using var normSquared = Cost.Beta != 0 || competes ? GroupNormSquared() : null;
+            using var competition = competes ? CompetitionTerm(normSquared!) : null;
             return GameEquations.UtilityGradient(benefit, normSquared, Participation, competition, Cost);
         }
 
