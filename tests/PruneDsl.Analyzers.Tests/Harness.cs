@@ -96,9 +96,16 @@ internal static class Harness
     /// <summary>Runs a code fix: <paramref name="source"/> must produce <paramref name="expected"/> and the fix must give <paramref name="fixedSource"/>.</summary>
     public static Task VerifyFixAsync<TFix>(string source, string fixedSource, DiagnosticResult[] expected,
         DiagnosticResult[]? remaining = null, bool withGenerator = false, int? iterations = null)
+        where TFix : CodeFixProvider, new() =>
+        VerifyFixAsync<PruneModelAnalyzer, TFix>(source, fixedSource, expected, remaining, withGenerator, iterations);
+
+    /// <summary>As <see cref="VerifyFixAsync{TFix}"/>, with the diagnostics produced by <typeparamref name="TAnalyzer"/>.</summary>
+    public static Task VerifyFixAsync<TAnalyzer, TFix>(string source, string fixedSource, DiagnosticResult[] expected,
+        DiagnosticResult[]? remaining = null, bool withGenerator = false, int? iterations = null)
+        where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
         where TFix : CodeFixProvider, new()
     {
-        var test = new CodeFixTest<TFix>(withGenerator) { TestCode = Usings + source, FixedCode = Usings + fixedSource };
+        var test = new CodeFixTest<TAnalyzer, TFix>(withGenerator) { TestCode = Usings + source, FixedCode = Usings + fixedSource };
         test.ExpectedDiagnostics.AddRange(expected);
         if (remaining is not null) test.FixedState.ExpectedDiagnostics.AddRange(remaining);
         if (iterations is { } n) test.NumberOfFixAllIterations = n;
@@ -116,7 +123,8 @@ internal static class Harness
         }
     }
 
-    public sealed class CodeFixTest<TFix> : CSharpCodeFixTest<PruneModelAnalyzer, TFix, DefaultVerifier>
+    public sealed class CodeFixTest<TAnalyzer, TFix> : CSharpCodeFixTest<TAnalyzer, TFix, DefaultVerifier>
+        where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
         where TFix : CodeFixProvider, new()
     {
         private readonly bool _withGenerator;
@@ -124,6 +132,8 @@ internal static class Harness
         public CodeFixTest(bool withGenerator)
         {
             _withGenerator = withGenerator;
+            // The generated model file is the generator's to snapshot-test (tests/PruneDsl.Generators.Tests), not ours.
+            if (withGenerator) TestBehaviors |= TestBehaviors.SkipGeneratedSourcesCheck;
             ReferenceAssemblies = References;
             TestState.AdditionalReferences.AddRange(Framework);
             TestState.AdditionalReferences.Add(TorchSharp);

@@ -1,0 +1,166 @@
+extern alias codefixes;
+
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using PruneDsl.Spec;
+using static PruneDsl.Analyzers.Tests.Harness;
+using FixSparsityPatternCodeFix = codefixes::PruneDsl.CodeFixes.FixSparsityPatternCodeFix;
+using MakePartialCodeFix = codefixes::PruneDsl.CodeFixes.MakePartialCodeFix;
+using RemoveOutputGroupCodeFix = codefixes::PruneDsl.CodeFixes.RemoveOutputGroupCodeFix;
+using SetGammaCodeFix = codefixes::PruneDsl.CodeFixes.SetGammaCodeFix;
+using UseCallCodeFix = codefixes::PruneDsl.CodeFixes.UseCallCodeFix;
+
+namespace PruneDsl.Analyzers.Tests;
+
+/// <summary>Every code fix produces the expected code, and the fixed code has no diagnostic left.</summary>
+public class CodeFixTests
+{
+    private const string Fc1Norm = "||theta_i||^2 = 0.3338 assumed from TorchSharp's default init of Linear(784, 512): (fan_in + 1)/(3*fan_in)";
+    private const string Fc2Norm = "||theta_i||^2 = 0.334 assumed from TorchSharp's default init of Linear(512, 256): (fan_in + 1)/(3*fan_in)";
+    private const string PaperLength = "T assumed: the paper's 20 epochs x 469 steps; declare [TrainingLength] for yours";
+
+    private static string TwoLayer(string classAttributes, string fc1Attributes, string fc2Attributes) => $$"""
+        {{classAttributes}}
+        public partial class Mlp : Module<Tensor, Tensor>
+        {
+            {{fc1Attributes}} private readonly Linear fc1 = Linear(784, 512);
+            {{fc2Attributes}} private readonly Linear fc2 = Linear(512, 256);
+            private readonly Linear head = Linear(256, 10);
+
+            public Mlp() : base(nameof(Mlp)) => RegisterComponents();
+
+            public override Tensor forward(Tensor x) =>
+                head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
+        }
+        """;
+
+    // ---- PD0001 (the generator's): see MakePartialCodeFixTests ----
+
+    // ---- PD0011, PD0012: set Gamma ----
+
+    [Fact]
+    public Task Very_high_beta_gets_the_suggested_gamma_on_the_class_cost() => VerifyFixAsync<SetGammaCodeFix>(
+        TwoLayer("[{|#0:Cost(Alpha = 1.0, Beta = 0.1, Gamma = 0.0, LearningRate = 0.001)|}]", "[ParticipationGroup]", "[ParticipationGroup]"),
+        TwoLayer("[Cost(Alpha = 1.0, Beta = 0.1, Gamma = 0.076, LearningRate = 0.001)]", "[ParticipationGroup]", "[ParticipationGroup]"),
+        new[]
+        {
+            Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc1", "0.6261", "9380", "0.5346", "0.01", Fc1Norm + "; " + PaperLength, "0.076"),
+            Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc2", "0.6266", "9380", "0.5344", "0.01", Fc2Norm + "; " + PaperLength, "0.076"),
+        });
+
+    [Fact]
+    public Task Missing_gamma_is_appended_to_the_field_cost() => VerifyFixAsync<SetGammaCodeFix>(
+        TwoLayer("[Cost(Gamma = 0)]", "[ParticipationGroup, {|#0:Cost(Beta = 0.1)|}]", "[ParticipationGroup, Cost(Gamma = 0.05)]"),
+        TwoLayer("[Cost(Gamma = 0)]", "[ParticipationGroup, Cost(Beta = 0.1, Gamma = 0.076)]", "[ParticipationGroup, Cost(Gamma = 0.05)]"),
+        new[] { Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc1", "0.6261", "9380", "0.5346", "0.01", Fc1Norm + "; " + PaperLength, "0.076") });
+
+    [Fact]
+    public Task L1_budget_too_small_raises_gamma_to_the_suggestion() => VerifyFixAsync<SetGammaCodeFix>(
+        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469), {|#0:Cost(Beta = 0.001, Gamma = 0.1)|}]", "[ParticipationGroup]", "[ParticipationGroup]"),
+        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469), Cost(Beta = 0.001, Gamma = 0.11)]", "[ParticipationGroup]", "[ParticipationGroup]"),
+        new[]
+        {
+            Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc1", "0.938", "9380", "0.05869", "0.01", Fc1Norm, "0.11"),
+            Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc2", "0.938", "9380", "0.05869", "0.01", Fc2Norm, "0.11"),
+        });
+
+    [Fact]
+    public Task Defaults_get_a_cost_attribute_beside_the_group() => VerifyFixAsync<SetGammaCodeFix>(
+        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469)]", "[{|#0:ParticipationGroup|}]", "[{|#1:ParticipationGroup|}]"),
+        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469)]", "[ParticipationGroup, Cost(Gamma = 0.09)]", "[ParticipationGroup, Cost(Gamma = 0.09)]"),
+        new[]
+        {
+            Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc1", "0.469", "9380", "0.3285", "0.01", Fc1Norm, "0.09"),
+            Expect(DiagnosticCatalog.L1BudgetTooSmall, 1, "fc2", "0.469", "9380", "0.3284", "0.01", Fc2Norm, "0.09"),
+        });
+
+    // ---- PD0018 ----
+
+    [Fact]
+    public Task Malformed_pattern_is_replaced_by_the_nearest_valid_one() => VerifyFixAsync<FixSparsityPatternCodeFix>("""
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [Sparsity({|#0:"4:2"|})] private readonly Linear fc1 = Linear(784, 512);
+            private readonly Linear head = Linear(512, 10);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc1.call(x));
+        }
+        """, """
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [Sparsity("2:4")] private readonly Linear fc1 = Linear(784, 512);
+            private readonly Linear head = Linear(512, 10);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc1.call(x));
+        }
+        """, new[] { Expect(DiagnosticCatalog.InvalidSparsityPattern, 0, "fc1", "'4:2': N must be smaller than M (N:M keeps N weights of every M)", "2:4") });
+
+    // ---- PD0017 ----
+
+    [Fact]
+    public Task Group_and_field_cost_are_removed_from_the_output_layer() => VerifyFixAsync<RemoveOutputGroupCodeFix>("""
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+            [{|#0:ParticipationGroup|}, Cost(Gamma = 0.1)] private readonly Linear head = Linear(512, 10);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc1.call(x));
+        }
+        """, """
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+            private readonly Linear head = Linear(512, 10);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc1.call(x));
+        }
+        """, new[] { Expect(DiagnosticCatalog.GroupOnOutputLayer, 0, "head", "forward() returns its output") });
+
+    [Fact]
+    public Task Other_attributes_of_the_output_layer_stay() => VerifyFixAsync<RemoveOutputGroupCodeFix>("""
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+
+            [{|#0:ParticipationGroup|}]
+            [Sparsity("2:4")]
+            private readonly Linear head = Linear(512, 12);
+
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc1.call(x));
+        }
+        """, """
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+
+            [Sparsity("2:4")]
+            private readonly Linear head = Linear(512, 12);
+
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc1.call(x));
+        }
+        """, new[] { Expect(DiagnosticCatalog.GroupOnOutputLayer, 0, "head", "forward() returns its output") });
+
+    // ---- PD0023 ----
+
+    [Fact]
+    public Task Forward_becomes_call() => VerifyFixAsync<UseCallCodeFix>("""
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+            private readonly Linear head = Linear(512, 10);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.forward(fc1.{|#0:forward|}(x));
+        }
+        """, """
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+            private readonly Linear head = Linear(512, 10);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.forward(fc1.call(x));
+        }
+        """, new[] { Expect(DiagnosticCatalog.GateBypassed, 0, "fc1") });
+}
