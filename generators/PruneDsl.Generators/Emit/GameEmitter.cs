@@ -5,8 +5,8 @@ using PruneDsl.Spec;
 namespace PruneDsl.Generators.Emit
 {
     /// <summary>
-    /// Emits the game's half of a model: the baked-in cost settings, one <c>ParticipationLayer</c> per
-    /// <c>[ParticipationGroup]</c> field, their attachment in <c>RegisterComponents</c>, the participation step and hard pruning.
+    /// Emits the game's half of a model: the baked-in cost settings and one <c>ParticipationLayer</c> per
+    /// <c>[ParticipationGroup]</c> field that plays the game, and the participation step.
     /// </summary>
     internal static class GameEmitter
     {
@@ -17,15 +17,16 @@ namespace PruneDsl.Generators.Emit
         {
             w.Line("_participationLayers = new " + Layer + "[]");
             w.Line("{");
-            foreach (var group in model.Groups)
+            foreach (var group in model.Groups.Where(g => g.IsGame))
                 w.Line("    " + Layer + ".Attach(this, \"" + group.FieldName + "\", " + group.FieldName + ", " + Names.Pascal(group.FieldName) + "Cost),");
             w.Line("};");
         }
 
         public static void Emit(SourceWriter w, PruneModel model)
         {
-            foreach (var group in model.Groups)
-                EmitGroupMembers(w, model, group);
+            var games = model.Groups.Where(g => g.IsGame).ToList();
+            for (var i = 0; i < games.Count; i++)
+                EmitGroupMembers(w, games[i], i);
 
             w.Line("private " + Layer + "[]? _participationLayers;");
             w.Line();
@@ -36,57 +37,19 @@ namespace PruneDsl.Generators.Emit
 
             w.Line("/// <inheritdoc />");
             w.Open("public void StepParticipations()");
-            foreach (var group in model.Groups)
+            foreach (var group in games)
             {
                 var competition = group.Cost.Eta != 0;
                 w.Line(competition
                     ? "// " + group.FieldName + ": Eta = " + Names.Prose(group.Cost.Eta) + ", so the competition term is included."
                     : "// " + group.FieldName + ": Eta = 0, so the competition term is skipped.");
-                w.Line(Names.Pascal(group.FieldName) + "Participation.Step(withCompetition: " + (competition ? "true" : "false") + ");");
+                w.Line(group.GateProperty + ".Step(withCompetition: " + (competition ? "true" : "false") + ");");
             }
             w.Close();
             w.Line();
-
-            w.Line("/// <inheritdoc />");
-            w.Open("public void HardPrune()");
-            w.Open("foreach (var layer in ParticipationLayers)");
-            w.Line("layer.HardPrune();");
-            w.Close();
-            w.Close();
-            w.Line();
-
-            EmitCompaction(w, model);
         }
 
-        private static void EmitCompaction(SourceWriter w, PruneModel model)
-        {
-            const string Step = "global::PruneDsl.Compaction.CompactionStep";
-            w.Line("/// <summary>");
-            w.Line("/// Each gated layer with the layer its outputs feed: the next Linear field declared after it.");
-            w.Line("/// </summary>");
-            w.Line("private " + Step + "[] CompactionSteps() => new " + Step + "[]");
-            w.Line("{");
-            foreach (var group in model.Groups)
-            {
-                var next = group.NextField is null ? "null, null" : group.NextField + ", \"" + group.NextField + "\"";
-                var sparseNext = model.SparseLayers.FirstOrDefault(l => l.FieldName == group.NextField);
-                var multiple = sparseNext is null ? string.Empty : ", KeepMultipleOf: " + sparseNext.M;
-                w.Line("    new " + Step + "(" + Names.Pascal(group.FieldName) + "Participation, " + next + multiple + "),");
-            }
-            w.Line("};");
-            w.Line();
-            w.Line("/// <inheritdoc />");
-            w.Open("public global::PruneDsl.Compaction.CompactionReport Compact()");
-            w.Line("HardPrune();");
-            w.Line("return global::PruneDsl.Compaction.Compactor.Compact(this, CompactionSteps());");
-            w.Close();
-            w.Line();
-            w.Line("/// <inheritdoc />");
-            w.Line("public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) =>");
-            w.Line("    global::PruneDsl.Compaction.Compactor.Reshape(CompactionSteps(), widths);");
-        }
-
-        private static void EmitGroupMembers(SourceWriter w, PruneModel model, GroupLayerModel group)
+        private static void EmitGroupMembers(SourceWriter w, GroupLayerModel group, int index)
         {
             var pascal = Names.Pascal(group.FieldName);
             var c = group.Cost;
@@ -106,9 +69,8 @@ namespace PruneDsl.Generators.Emit
             w.Line("    Epsilon: " + Names.Literal(c.Epsilon) + ",");
             w.Line("    Benefit: global::PruneDsl.BenefitSign." + c.Benefit + ");");
             w.Line();
-            var index = model.Groups.ToList().IndexOf(group);
             w.Line("/// <summary>The players of <c>" + group.FieldName + "</c>: one participation per output neuron.</summary>");
-            w.Line("public " + Layer + " " + pascal + "Participation => ParticipationLayers[" + index + "];");
+            w.Line("public " + Layer + " " + group.GateProperty + " => ParticipationLayers[" + index + "];");
             w.Line();
         }
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using PruneDsl.Generators.Models;
 
 namespace PruneDsl.Generators.Emit
@@ -27,18 +28,20 @@ namespace PruneDsl.Generators.Emit
             w.Line();
             if (model.Namespace is not null) w.Open("namespace " + model.Namespace);
 
+            var hasGame = model.Groups.Any(g => g.IsGame);
+            var hasPopulations = model.Groups.Any(g => !g.IsGame);
             var interfaces = new List<string>();
-            if (model.Groups.Count > 0)
-            {
-                interfaces.Add("global::PruneDsl.Game.IParticipationModel");
-                interfaces.Add("global::PruneDsl.Compaction.ICompactableModel");
-            }
+            if (hasGame) interfaces.Add("global::PruneDsl.Game.IParticipationModel");
+            if (hasPopulations) interfaces.Add("global::PruneDsl.Evolution.IPopulationModel");
+            if (model.Groups.Count > 0) interfaces.Add("global::PruneDsl.Compaction.ICompactableModel");
             if (model.SparseLayers.Count > 0) interfaces.Add("global::PruneDsl.Sparsity.ISparseModel");
 
             w.Line(GeneratedCode);
             w.Open("partial class " + model.ClassName + (interfaces.Count > 0 ? " : " + string.Join(", ", interfaces) : string.Empty));
             EmitRegisterComponents(w, model);
-            if (model.Groups.Count > 0) GameEmitter.Emit(w, model);
+            if (hasGame) GameEmitter.Emit(w, model);
+            if (hasPopulations) PopulationEmitter.Emit(w, model);
+            if (model.Groups.Count > 0) GateEmitter.Emit(w, model);
             if (model.SparseLayers.Count > 0) SparseEmitter.Emit(w, model);
             if (model.Inference is not null) InferenceEmitter.EmitFactory(w, model);
             w.Close();
@@ -57,18 +60,26 @@ namespace PruneDsl.Generators.Emit
         {
             w.Line("/// <summary>");
             w.Line("/// Registers the submodules (TorchSharp's reflection over the fields), then attaches what the attributes declare:");
-            if (model.Groups.Count > 0)
-                w.Line("/// one participation per output neuron of every [ParticipationGroup] layer (buffers <c>{field}_participation</c>),");
+            if (model.Groups.Any(g => g.IsGame))
+                w.Line("/// one participation per output neuron of every game layer (buffers <c>{field}_participation</c>),");
+            if (model.Groups.Any(g => !g.IsGame))
+                w.Line("/// one mass per output neuron of every evolving layer (buffers <c>{field}_mass</c>),");
             if (model.SparseLayers.Count > 0)
                 w.Line("/// the N:M mask of every [Sparsity] layer,");
             w.Line("/// once.");
             w.Line("/// </summary>");
             w.Open("protected override void RegisterComponents()");
             w.Line("base.RegisterComponents();");
-            if (model.Groups.Count > 0)
+            if (model.Groups.Any(g => g.IsGame))
             {
                 w.Open("if (_participationLayers is null)");
                 GameEmitter.EmitAttach(w, model);
+                w.Close();
+            }
+            if (model.Groups.Any(g => !g.IsGame))
+            {
+                w.Open("if (_populationLayers is null)");
+                PopulationEmitter.EmitAttach(w, model);
                 w.Close();
             }
             if (model.SparseLayers.Count > 0)

@@ -17,6 +17,7 @@ namespace PruneDsl.Generators.Models
         public const string CostAttribute = "PruneDsl.CostAttribute";
         public const string ParticipationGroupAttribute = "PruneDsl.ParticipationGroupAttribute";
         public const string SparsityAttribute = "PruneDsl.SparsityAttribute";
+        public const string SelectionDynamicsAttribute = "PruneDsl.SelectionDynamicsAttribute";
         private const string LinearType = "TorchSharp.Modules.Linear";
         private const string ModuleType = "TorchSharp.torch.nn.Module";
 
@@ -56,6 +57,7 @@ namespace PruneDsl.Generators.Models
             }
 
             var classCost = type.GetAttributes().FirstOrDefault(a => Is(a, CostAttribute));
+            var classDynamics = type.GetAttributes().FirstOrDefault(a => Is(a, SelectionDynamicsAttribute));
             var groups = new List<GroupLayerModel>();
             var sparse = new List<SparseLayerModel>();
             var linearFields = type.GetMembers().OfType<IFieldSymbol>()
@@ -86,10 +88,15 @@ namespace PruneDsl.Generators.Models
                 if (group is not null)
                 {
                     var fieldCost = attributes.FirstOrDefault(a => Is(a, CostAttribute));
+                    var fieldDynamics = attributes.FirstOrDefault(a => Is(a, SelectionDynamicsAttribute));
                     var (cost, source) = MergeCost(classCost, fieldCost);
+                    // The field's own choice wins; a class-level [SelectionDynamics] applies to groups without a [Cost] of their own.
+                    var dynamics = fieldDynamics is not null ? ReadDynamics(fieldDynamics)
+                        : fieldCost is null && classDynamics is not null ? ReadDynamics(classDynamics)
+                        : null;
                     var position = linearFields.IndexOf(field.Name);
                     var next = position >= 0 && position + 1 < linearFields.Count ? linearFields[position + 1] : null;
-                    groups.Add(new GroupLayerModel(field.Name, cost, source, next));
+                    groups.Add(new GroupLayerModel(field.Name, cost, source, next, dynamics));
                 }
 
                 if (sparsity is not null
@@ -156,6 +163,25 @@ namespace PruneDsl.Generators.Models
                 };
             }
             return cost;
+        }
+
+        private static DynamicsSpec ReadDynamics(AttributeData attribute)
+        {
+            var spec = DynamicsSpec.Default;
+            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int kind)
+                spec = spec with { Kind = (Dynamics)kind };
+            foreach (var argument in attribute.NamedArguments)
+            {
+                var value = argument.Value.Value;
+                spec = argument.Key switch
+                {
+                    "LearningRate" => spec with { LearningRate = ToDouble(value, spec.LearningRate) },
+                    "Smoothing" => spec with { Smoothing = ToDouble(value, spec.Smoothing) },
+                    "TargetSparsity" => spec with { TargetSparsity = ToDouble(value, spec.TargetSparsity) },
+                    _ => spec,
+                };
+            }
+            return spec;
         }
 
         private static double ToDouble(object? value, double fallback) => value switch

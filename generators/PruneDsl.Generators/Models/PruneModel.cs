@@ -26,7 +26,15 @@ namespace PruneDsl.Generators.Models
     /// <param name="Cost">The merged cost settings (class [Cost], then the field's own [Cost] overrides).</param>
     /// <param name="CostSource">Where each setting came from, for the generated comment.</param>
     /// <param name="NextField">The next Linear field declared after it (its consumer for compaction), or null.</param>
-    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource, string? NextField);
+    /// <param name="Dynamics">The selection dynamics when the layer evolves instead of playing the game, else null.</param>
+    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource, string? NextField, DynamicsSpec? Dynamics)
+    {
+        /// <summary>Whether the layer plays the game (else it evolves).</summary>
+        public bool IsGame => Dynamics is null;
+
+        /// <summary>The generated property that exposes the layer's gate.</summary>
+        public string GateProperty => PruneDsl.Generators.Emit.Names.Pascal(FieldName) + (IsGame ? "Participation" : "Population");
+    }
 
     /// <summary>One [Sparsity] field.</summary>
     /// <param name="FieldName">The field name.</param>

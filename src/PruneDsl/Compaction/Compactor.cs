@@ -10,14 +10,14 @@ namespace PruneDsl.Compaction
 {
     /// <summary>
     /// One gated layer and the layer its outputs feed (the next Linear field declared after it; null when it is the last).
-    /// The generator emits one per <c>[ParticipationGroup]</c> field.
+    /// The generator emits one per gated field (game or selection dynamics).
     /// </summary>
     /// <param name="Layer">The gated layer.</param>
     /// <param name="Next">The layer that consumes its outputs, or null.</param>
     /// <param name="NextName">The consumer's field name, for reports and errors.</param>
     /// <param name="KeepMultipleOf">Keep a multiple of this many neurons (the consumer's M when it is N:M sparse, so its
     /// input width stays divisible by M); the extra neurons kept are pruned ones, whose rows are zero.</param>
-    public sealed record CompactionStep(ParticipationLayer Layer, Linear? Next, string? NextName, int KeepMultipleOf = 1);
+    public sealed record CompactionStep(IGroupGate Layer, Linear? Next, string? NextName, int KeepMultipleOf = 1);
 
     /// <summary>What compaction did to one gated layer.</summary>
     /// <param name="Layer">The layer's field name.</param>
@@ -60,12 +60,12 @@ namespace PruneDsl.Compaction
                     var count = layer.Count;
                     using var keptIndex = KeptIndices(layer, step.KeepMultipleOf);
                     var kept = (int)keptIndex.numel();
-                    using var s = layer.Participation.index_select(0, keptIndex);
+                    using var s = layer.Gate.index_select(0, keptIndex);
 
                     linear.weight = new Parameter(linear.weight!.index_select(0, keptIndex).mul_(s.unsqueeze(1)));
                     if (linear.bias is not null) linear.bias = new Parameter(linear.bias.index_select(0, keptIndex).mul_(s));
                     linear.out_features = kept;
-                    layer.Participation.set_(ones(kept, dtype: layer.Participation.dtype, device: layer.Participation.device));
+                    layer.Gate.set_(ones(kept, dtype: layer.Gate.dtype, device: layer.Gate.device));
 
                     if (step.Next is { } next)
                     {
@@ -101,7 +101,7 @@ namespace PruneDsl.Compaction
                 linear.weight = new Parameter(linear.weight[..kept].clone());
                 if (linear.bias is not null) linear.bias = new Parameter(linear.bias[..kept].clone());
                 linear.out_features = kept;
-                step.Layer.Participation.set_(ones(kept, dtype: step.Layer.Participation.dtype, device: step.Layer.Participation.device));
+                step.Layer.Gate.set_(ones(kept, dtype: step.Layer.Gate.dtype, device: step.Layer.Gate.device));
                 if (step.Next is { } next)
                 {
                     next.weight = new Parameter(next.weight![.., ..kept].clone());
@@ -114,9 +114,9 @@ namespace PruneDsl.Compaction
         /// The indices of the neurons to keep, ascending: those at or above epsilon, plus, when a multiple is required, the
         /// first pruned ones (zero rows after hard pruning) until the count is a multiple.
         /// </summary>
-        private static Tensor KeptIndices(ParticipationLayer layer, int multiple)
+        private static Tensor KeptIndices(IGroupGate layer, int multiple)
         {
-            using var keep = layer.Participation.ge(layer.Cost.Epsilon);
+            using var keep = layer.KeepMask();
             var kept = keep.sum().item<long>();
             if (multiple > 1 && kept % multiple != 0)
             {

@@ -11,7 +11,7 @@ namespace PruneDsl.Game
     /// the neuron's output (equivalently its effective fan-in row and bias, <c>s_i theta_i</c>). Generated code creates
     /// one per annotated field with <see cref="Attach"/>.
     /// </summary>
-    public sealed class ParticipationLayer
+    public sealed class ParticipationLayer : IGroupGate
     {
         private readonly Linear _layer;
         private long _gateCalls;
@@ -32,6 +32,12 @@ namespace PruneDsl.Game
 
         /// <summary>The participations s, shape [out_features], values in [0, 1]; a registered buffer of the model.</summary>
         public Tensor Participation { get; }
+
+        /// <inheritdoc />
+        Tensor IGroupGate.Gate => Participation;
+
+        /// <inheritdoc />
+        public Tensor KeepMask() => Participation.ge(Cost.Epsilon);
 
         /// <summary>The cost settings (baked in by the generator from the attributes; may be replaced at run time).</summary>
         public CostSpec Cost { get; set; }
@@ -156,8 +162,8 @@ namespace PruneDsl.Game
         public void HardPrune()
         {
             using var _ = no_grad();
-            using var pruned = PrunedMask();
-            using var keep = pruned.logical_not().to(Participation.dtype);
+            using var kept = KeepMask();
+            using var keep = kept.to(Participation.dtype);
             Participation.mul_(keep);
             _layer.weight!.mul_(keep.unsqueeze(1));
             _layer.bias?.mul_(keep);
@@ -171,7 +177,8 @@ namespace PruneDsl.Game
         public double ConditionNumber()
         {
             using var _ = no_grad();
-            using var keptIdx = Participation.ge(Cost.Epsilon).nonzero().squeeze(1);
+            using var kept = KeepMask();
+            using var keptIdx = kept.nonzero().squeeze(1);
             if (keptIdx.numel() == 0) return double.PositiveInfinity;
             using var rows = _layer.weight!.index_select(0, keptIdx);
             using var s = Participation.index_select(0, keptIdx).unsqueeze(1);

@@ -15,7 +15,7 @@ namespace Examples.Overrides
     {
         /// <summary>
         /// Registers the submodules (TorchSharp's reflection over the fields), then attaches what the attributes declare:
-        /// one participation per output neuron of every [ParticipationGroup] layer (buffers <c>{field}_participation</c>),
+        /// one participation per output neuron of every game layer (buffers <c>{field}_participation</c>),
         /// once.
         /// </summary>
         protected override void RegisterComponents()
@@ -82,13 +82,11 @@ namespace Examples.Overrides
             Fc2Participation.Step(withCompetition: false);
         }
 
-        /// <inheritdoc />
+        /// <summary>Hard-prunes every gated layer: pruned groups get gate 0 and zero rows and biases.</summary>
         public void HardPrune()
         {
-            foreach (var layer in ParticipationLayers)
-            {
-                layer.HardPrune();
-            }
+            Fc1Participation.HardPrune();
+            Fc2Participation.HardPrune();
         }
 
         /// <summary>

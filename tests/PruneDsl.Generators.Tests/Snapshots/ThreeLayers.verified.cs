@@ -13,7 +13,7 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
 {
     /// <summary>
     /// Registers the submodules (TorchSharp's reflection over the fields), then attaches what the attributes declare:
-    /// one participation per output neuron of every [ParticipationGroup] layer (buffers <c>{field}_participation</c>),
+    /// one participation per output neuron of every game layer (buffers <c>{field}_participation</c>),
     /// once.
     /// </summary>
     protected override void RegisterComponents()
@@ -101,13 +101,12 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
         BottleneckParticipation.Step(withCompetition: false);
     }
 
-    /// <inheritdoc />
+    /// <summary>Hard-prunes every gated layer: pruned groups get gate 0 and zero rows and biases.</summary>
     public void HardPrune()
     {
-        foreach (var layer in ParticipationLayers)
-        {
-            layer.HardPrune();
-        }
+        InputLayerParticipation.HardPrune();
+        HiddenParticipation.HardPrune();
+        BottleneckParticipation.HardPrune();
     }
 
     /// <summary>
