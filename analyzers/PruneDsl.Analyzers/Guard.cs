@@ -8,6 +8,9 @@ namespace PruneDsl.Analyzers
     /// </summary>
     internal static class Guard
     {
+        /// <summary>Tests set this to see the exceptions that were swallowed (null in production: nothing is kept).</summary>
+        internal static Action<Exception>? Observer { get; set; }
+
         public static Action<T> Wrap<T>(Action<T> action) => context =>
         {
             try
@@ -18,9 +21,10 @@ namespace PruneDsl.Analyzers
             {
                 throw;
             }
-            catch (Exception)
+            catch (Exception exception)
             {
-                // Deliberately silent: a missing diagnostic is better than a broken build or IDE.
+                // Deliberately no rethrow: a missing diagnostic is better than a broken build or IDE.
+                Observer?.Invoke(exception);
             }
         };
     }
