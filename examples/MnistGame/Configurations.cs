@@ -35,7 +35,8 @@ public sealed record Configuration(string Key, string Title, Func<GatedModel> Cr
             Epochs = options.Epochs ?? training.Epochs,
             Optimizer = options.Optimizer ?? training.Optimizer,
             LearningRate = options.LearningRate ?? training.LearningRate,
-            WeightDecay = options.WeightDecay ?? training.WeightDecay,
+            // The paper's rows train without weight decay (its text names none); the default row uses PruneDsl's.
+            WeightDecay = options.WeightDecay ?? (PaperAccuracy is null ? training.WeightDecay : 0),
             Seed = options.Seed,
             MaxBatchesPerEpoch = options.MaxBatches,
         };

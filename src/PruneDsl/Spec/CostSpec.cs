@@ -12,17 +12,27 @@ namespace PruneDsl.Spec
         /// <summary>Weight of the benefit term (paper: alpha = 1).</summary>
         public const double Alpha = 1.0;
 
-        /// <summary>Weight of the L2 cost <c>beta ||theta_i||^2 s_i^2</c>.</summary>
-        public const double Beta = 0.05;
+        /// <summary>
+        /// Weight of the L2 cost <c>beta ||theta_i||^2 s_i^2</c>. Off by default: alone it has an interior best response
+        /// (it shrinks participations without ever zeroing them) and, because weights grow to compensate, it only adds a
+        /// uniform decay. README.md ("Choosing the default") has the measurements.
+        /// </summary>
+        public const double Beta = 0.0;
 
-        /// <summary>Weight of the L1 cost <c>gamma |s_i|</c>.</summary>
-        public const double Gamma = 0.05;
+        /// <summary>
+        /// Weight of the L1 cost <c>gamma |s_i|</c>: the price of participating. A group survives when its first-order
+        /// loss saving (the loss-aligned benefit) exceeds it.
+        /// </summary>
+        public const double Gamma = 7e-4;
 
         /// <summary>Weight of the competition cost <c>eta s_i sum_{j != i} s_j &lt;theta_i, theta_j&gt;</c> (off by default).</summary>
         public const double Eta = 0.0;
 
-        /// <summary>Step size of the projected gradient ascent on participations (paper: lr_s = 0.001).</summary>
-        public const double LearningRate = 0.001;
+        /// <summary>
+        /// Step size of the projected gradient ascent on participations. The paper's 0.001 leaves s frozen: the benefit of
+        /// a neuron under a mean-reduced loss is of order 1e-4, so lr_s must be of order 1 for it to move s at all.
+        /// </summary>
+        public const double LearningRate = 1.0;
 
         /// <summary>Groups whose participation ends below this are pruned (paper: 0.01).</summary>
         public const double Epsilon = 0.01;

@@ -33,7 +33,7 @@ namespace Examples
 
         /// <summary>
         /// Cost settings of <c>fc1</c> (from the class's [Cost]): alpha 1, beta 0.05, gamma 0.05, eta 0,
-        /// lr_s 0.001, pruned below 0.01, benefit read as LossAligned.
+        /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
         /// The utility gradient (equations.md Eq. 13) for this layer is therefore
         /// <c>1 * -&lt;grad L, theta_i&gt; - 0.1 * ||theta_i||^2 * s_i - 0.05 * sign(s_i)</c>.
         /// </summary>
@@ -42,7 +42,7 @@ namespace Examples
             Beta: 0.05,
             Gamma: 0.05,
             Eta: 0.0,
-            LearningRate: 0.001,
+            LearningRate: 1.0,
             Epsilon: 0.01,
             Benefit: global::PruneDsl.BenefitSign.LossAligned);
 
@@ -51,7 +51,7 @@ namespace Examples
 
         /// <summary>
         /// Cost settings of <c>fc2</c> (from the class's [Cost]): alpha 1, beta 0.05, gamma 0.05, eta 0,
-        /// lr_s 0.001, pruned below 0.01, benefit read as LossAligned.
+        /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
         /// The utility gradient (equations.md Eq. 13) for this layer is therefore
         /// <c>1 * -&lt;grad L, theta_i&gt; - 0.1 * ||theta_i||^2 * s_i - 0.05 * sign(s_i)</c>.
         /// </summary>
@@ -60,7 +60,7 @@ namespace Examples
             Beta: 0.05,
             Gamma: 0.05,
             Eta: 0.0,
-            LearningRate: 0.001,
+            LearningRate: 1.0,
             Epsilon: 0.01,
             Benefit: global::PruneDsl.BenefitSign.LossAligned);
 

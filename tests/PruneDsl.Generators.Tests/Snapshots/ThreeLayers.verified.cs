@@ -31,17 +31,17 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
     }
 
     /// <summary>
-    /// Cost settings of <c>input_layer</c> (from defaults): alpha 1, beta 0.05, gamma 0.05, eta 0,
-    /// lr_s 0.001, pruned below 0.01, benefit read as LossAligned.
+    /// Cost settings of <c>input_layer</c> (from defaults): alpha 1, beta 0, gamma 0.0007, eta 0,
+    /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
     /// The utility gradient (equations.md Eq. 13) for this layer is therefore
-    /// <c>1 * -&lt;grad L, theta_i&gt; - 0.1 * ||theta_i||^2 * s_i - 0.05 * sign(s_i)</c>.
+    /// <c>1 * -&lt;grad L, theta_i&gt; - 0.0007 * sign(s_i)</c>.
     /// </summary>
     public static readonly global::PruneDsl.Spec.CostSpec InputLayerCost = new global::PruneDsl.Spec.CostSpec(
         Alpha: 1.0,
-        Beta: 0.05,
-        Gamma: 0.05,
+        Beta: 0.0,
+        Gamma: 0.0007,
         Eta: 0.0,
-        LearningRate: 0.001,
+        LearningRate: 1.0,
         Epsilon: 0.01,
         Benefit: global::PruneDsl.BenefitSign.LossAligned);
 
@@ -49,17 +49,17 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
     public global::PruneDsl.Game.ParticipationLayer InputLayerParticipation => ParticipationLayers[0];
 
     /// <summary>
-    /// Cost settings of <c>hidden</c> (from defaults): alpha 1, beta 0.05, gamma 0.05, eta 0,
-    /// lr_s 0.001, pruned below 0.01, benefit read as LossAligned.
+    /// Cost settings of <c>hidden</c> (from defaults): alpha 1, beta 0, gamma 0.0007, eta 0,
+    /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
     /// The utility gradient (equations.md Eq. 13) for this layer is therefore
-    /// <c>1 * -&lt;grad L, theta_i&gt; - 0.1 * ||theta_i||^2 * s_i - 0.05 * sign(s_i)</c>.
+    /// <c>1 * -&lt;grad L, theta_i&gt; - 0.0007 * sign(s_i)</c>.
     /// </summary>
     public static readonly global::PruneDsl.Spec.CostSpec HiddenCost = new global::PruneDsl.Spec.CostSpec(
         Alpha: 1.0,
-        Beta: 0.05,
-        Gamma: 0.05,
+        Beta: 0.0,
+        Gamma: 0.0007,
         Eta: 0.0,
-        LearningRate: 0.001,
+        LearningRate: 1.0,
         Epsilon: 0.01,
         Benefit: global::PruneDsl.BenefitSign.LossAligned);
 
@@ -67,17 +67,17 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
     public global::PruneDsl.Game.ParticipationLayer HiddenParticipation => ParticipationLayers[1];
 
     /// <summary>
-    /// Cost settings of <c>_bottleneck</c> (from defaults): alpha 1, beta 0.05, gamma 0.05, eta 0,
-    /// lr_s 0.001, pruned below 0.01, benefit read as LossAligned.
+    /// Cost settings of <c>_bottleneck</c> (from defaults): alpha 1, beta 0, gamma 0.0007, eta 0,
+    /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
     /// The utility gradient (equations.md Eq. 13) for this layer is therefore
-    /// <c>1 * -&lt;grad L, theta_i&gt; - 0.1 * ||theta_i||^2 * s_i - 0.05 * sign(s_i)</c>.
+    /// <c>1 * -&lt;grad L, theta_i&gt; - 0.0007 * sign(s_i)</c>.
     /// </summary>
     public static readonly global::PruneDsl.Spec.CostSpec BottleneckCost = new global::PruneDsl.Spec.CostSpec(
         Alpha: 1.0,
-        Beta: 0.05,
-        Gamma: 0.05,
+        Beta: 0.0,
+        Gamma: 0.0007,
         Eta: 0.0,
-        LearningRate: 0.001,
+        LearningRate: 1.0,
         Epsilon: 0.01,
         Benefit: global::PruneDsl.BenefitSign.LossAligned);
 
