@@ -15,11 +15,21 @@ namespace PruneDsl.Analyzers.Tests;
 /// </summary>
 public class CatalogTests
 {
-    private static readonly DiagnosticEntry[] GeneratorEntries =
+    /// <summary>Every catalog entry that is not the analyzer's: the generator's (PD0001-PD0009).</summary>
+    private static readonly DiagnosticEntry[] GeneratorEntries = typeof(DiagnosticCatalog)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(DiagnosticEntry))
+        .Select(f => (DiagnosticEntry)f.GetValue(null)!)
+        .Where(e => !DiagnosticCatalog.AnalyzerEntries.Contains(e))
+        .OrderBy(e => e.Id, StringComparer.Ordinal)
+        .ToArray();
+
+    [Fact]
+    public void Generator_entries_are_below_PD0010()
     {
-        DiagnosticCatalog.ClassNotPartial, DiagnosticCatalog.UnsupportedMemberType, DiagnosticCatalog.NotAModule,
-        DiagnosticCatalog.RegisterComponentsConflict, DiagnosticCatalog.UnsupportedClassShape,
-    };
+        Assert.Contains(GeneratorEntries, e => e.Id == "PD0001");
+        Assert.All(GeneratorEntries, e => Assert.True(string.CompareOrdinal(e.Id, "PD0010") < 0, e.Id));
+    }
 
     private static string RepoRoot()
     {

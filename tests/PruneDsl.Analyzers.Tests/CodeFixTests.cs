@@ -51,29 +51,35 @@ public class CodeFixTests
 
     [Fact]
     public Task Missing_gamma_is_appended_to_the_field_cost() => VerifyFixAsync<SetGammaCodeFix>(
-        TwoLayer("[Cost(Gamma = 0)]", "[ParticipationGroup, {|#0:Cost(Beta = 0.1)|}]", "[ParticipationGroup, Cost(Gamma = 0.05)]"),
-        TwoLayer("[Cost(Gamma = 0)]", "[ParticipationGroup, Cost(Beta = 0.1, Gamma = 0.076)]", "[ParticipationGroup, Cost(Gamma = 0.05)]"),
+        TwoLayer("[Cost(Gamma = 0, LearningRate = 0.001)]", "[ParticipationGroup, {|#0:Cost(Beta = 0.1)|}]", "[ParticipationGroup, Cost(Gamma = 0.05)]"),
+        TwoLayer("[Cost(Gamma = 0, LearningRate = 0.001)]", "[ParticipationGroup, Cost(Beta = 0.1, Gamma = 0.076)]", "[ParticipationGroup, Cost(Gamma = 0.05)]"),
         new[] { Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc1", "0.6261", "9380", "0.5346", "0.01", Fc1Norm + "; " + PaperLength, "0.076") });
 
     [Fact]
     public Task L1_budget_too_small_raises_gamma_to_the_suggestion() => VerifyFixAsync<SetGammaCodeFix>(
-        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469), {|#0:Cost(Beta = 0.001, Gamma = 0.1)|}]", "[ParticipationGroup]", "[ParticipationGroup]"),
-        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469), Cost(Beta = 0.001, Gamma = 0.11)]", "[ParticipationGroup]", "[ParticipationGroup]"),
+        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469), {|#0:Cost(Beta = 0.001, Gamma = 0.1, LearningRate = 0.001)|}]", "[ParticipationGroup]", "[ParticipationGroup]"),
+        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469), Cost(Beta = 0.001, Gamma = 0.11, LearningRate = 0.001)]", "[ParticipationGroup]", "[ParticipationGroup]"),
         new[]
         {
             Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc1", "0.938", "9380", "0.05869", "0.01", Fc1Norm, "0.11"),
             Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc2", "0.938", "9380", "0.05869", "0.01", Fc2Norm, "0.11"),
         });
 
+    /// <summary>No [Cost] applies (library defaults) and the declared training is too short for them.</summary>
     [Fact]
-    public Task Defaults_get_a_cost_attribute_beside_the_group() => VerifyFixAsync<SetGammaCodeFix>(
-        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469)]", "[{|#0:ParticipationGroup|}]", "[{|#1:ParticipationGroup|}]"),
-        TwoLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469)]", "[ParticipationGroup, Cost(Gamma = 0.09)]", "[ParticipationGroup, Cost(Gamma = 0.09)]"),
-        new[]
-        {
-            Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc1", "0.469", "9380", "0.3285", "0.01", Fc1Norm, "0.09"),
-            Expect(DiagnosticCatalog.L1BudgetTooSmall, 1, "fc2", "0.469", "9380", "0.3284", "0.01", Fc2Norm, "0.09"),
-        });
+    public Task Defaults_get_a_cost_attribute_beside_the_group()
+    {
+        var budget = (CostDefaults.LearningRate * CostDefaults.Gamma * 938).ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        var remaining = (1 - CostDefaults.LearningRate * CostDefaults.Gamma * 938).ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        return VerifyFixAsync<SetGammaCodeFix>(
+            TwoLayer("[TrainingLength(Epochs = 2, StepsPerEpoch = 469)]", "[{|#0:ParticipationGroup|}]", "[{|#1:ParticipationGroup|}]"),
+            TwoLayer("[TrainingLength(Epochs = 2, StepsPerEpoch = 469)]", "[ParticipationGroup, Cost(Gamma = 0.0011)]", "[ParticipationGroup, Cost(Gamma = 0.0011)]"),
+            new[]
+            {
+                Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc1", budget, "938", remaining, "0.01", Fc1Norm, "0.0011"),
+                Expect(DiagnosticCatalog.L1BudgetTooSmall, 1, "fc2", budget, "938", remaining, "0.01", Fc2Norm, "0.0011"),
+            });
+    }
 
     // ---- PD0018 ----
 

@@ -58,33 +58,33 @@ public class CostDiagnosticTests
 
     [Fact]
     public Task Declared_length_replaces_the_papers_in_PD0011() => VerifyAsync(
-        OneLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469)]\n[{|#0:Cost(Beta = 0.1, Gamma = 0)|}]", "[ParticipationGroup]"),
+        OneLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469)]\n[{|#0:Cost(Beta = 0.1, Gamma = 0, LearningRate = 0.001)|}]", "[ParticipationGroup]"),
         Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc1", "0.6261", "9380", "0.5346", "0.01", Fc1Norm + "; " + DeclaredLength, "0.076"));
 
     [Fact]
     public Task A_longer_declared_training_lets_the_L2_term_prune() =>
-        VerifyAsync(OneLayer("[TrainingLength(Epochs = 40, StepsPerEpoch = 469)]\n[Cost(Beta = 0.1, Gamma = 0)]", "[ParticipationGroup]"));
+        VerifyAsync(OneLayer("[TrainingLength(Epochs = 40, StepsPerEpoch = 469)]\n[Cost(Beta = 0.1, Gamma = 0, LearningRate = 0.001)]", "[ParticipationGroup]"));
 
     [Fact]
     public Task Field_level_cost_is_the_location_of_PD0011_and_the_class_settings_are_merged() => VerifyAsync(
-        OneLayer("[Cost(Beta = 0.1)]", "[ParticipationGroup, {|#0:Cost(Gamma = 0)|}]"),
+        OneLayer("[Cost(Beta = 0.1, LearningRate = 0.001)]", "[ParticipationGroup, {|#0:Cost(Gamma = 0)|}]"),
         Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc1", "0.6261", "9380", "0.5346", "0.01", Fc1Norm + "; " + PaperLength, "0.076"));
 
     [Fact]
     public Task No_cost_at_all_is_PD0011_with_a_zero_pull() => VerifyAsync(
-        OneLayer("[{|#0:Cost(Beta = 0, Gamma = 0)|}]", "[ParticipationGroup]"),
+        OneLayer("[{|#0:Cost(Beta = 0, Gamma = 0, LearningRate = 0.001)|}]", "[ParticipationGroup]"),
         Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc1", "0", "9380", "1", "0.01", Fc1Norm + "; " + PaperLength, "0.11"));
 
     [Fact]
     public Task Non_constant_fan_in_assumes_the_large_fan_in_limit() => VerifyAsync(
-        OneLayer("[{|#0:Cost(Beta = 0.1, Gamma = 0)|}]", "[ParticipationGroup]", "Linear(Inputs, 512)", "private static readonly int Inputs = 784;"),
+        OneLayer("[{|#0:Cost(Beta = 0.1, Gamma = 0, LearningRate = 0.001)|}]", "[ParticipationGroup]", "Linear(Inputs, 512)", "private static readonly int Inputs = 784;"),
         Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc1", "0.6253", "9380", "0.5351", "0.01",
             "||theta_i||^2 = 1/3 assumed: the large-fan-in limit of TorchSharp's default Linear init, (fan_in + 1)/(3*fan_in), since the layer's fan-in is not a compile-time constant; " + PaperLength,
             "0.076"));
 
     [Fact]
     public Task Sizes_assigned_in_the_constructor_and_named_constants_are_read() => VerifyAsync("""
-        [{|#0:Cost(Beta = 0.1, Gamma = 0)|}]
+        [{|#0:Cost(Beta = 0.1, Gamma = 0, LearningRate = 0.001)|}]
         public partial class Net : Module<Tensor, Tensor>
         {
             private const long Hidden = 512;
@@ -105,19 +105,20 @@ public class CostDiagnosticTests
 
     [Fact]
     public Task Competition_alone_can_prune_so_only_its_cost_note_is_reported() => VerifyAsync(
-        OneLayer("[{|#0:Cost(Beta = 0.1, Gamma = 0, Eta = 0.01)|}]", "[ParticipationGroup]"),
+        OneLayer("[{|#0:Cost(Beta = 0.1, Gamma = 0, Eta = 0.01, LearningRate = 0.001)|}]", "[ParticipationGroup]"),
         Expect(DiagnosticCatalog.CompetitionCost, 0, "fc1", "803840", "512", "785"));
 
     // ---- PD0012 ----
 
     [Fact]
     public Task L1_strong_with_the_papers_declared_length_is_PD0012() => VerifyAsync(
-        OneLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469)]\n[{|#0:Cost(Beta = 0.001, Gamma = 0.1)|}]", "[ParticipationGroup]"),
+        OneLayer("[TrainingLength(Epochs = 20, StepsPerEpoch = 469)]\n[{|#0:Cost(Beta = 0.001, Gamma = 0.1, LearningRate = 0.001)|}]", "[ParticipationGroup]"),
         Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc1", "0.938", "9380", "0.05869", "0.01", Fc1Norm, "0.11"));
 
+    /// <summary>The library defaults (Beta 0, Gamma 7e-4, lr_s 1) with a training too short for them: reported on each group.</summary>
     [Fact]
-    public Task Defaults_with_a_declared_length_are_PD0012_on_each_group_attribute() => VerifyAsync("""
-        [TrainingLength(Epochs = 20, StepsPerEpoch = 469)]
+    public Task Defaults_with_a_short_declared_length_are_PD0012_on_each_group_attribute() => VerifyAsync($$"""
+        [TrainingLength(Epochs = 2, StepsPerEpoch = 469)]
         public partial class Net : Module<Tensor, Tensor>
         {
             [{|#0:ParticipationGroup|}] private readonly Linear fc1 = Linear(784, 512);
@@ -127,16 +128,21 @@ public class CostDiagnosticTests
             public override Tensor forward(Tensor x) => head.call(fc2.call(fc1.call(x)));
         }
         """,
-        Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc1", "0.469", "9380", "0.3285", "0.01", Fc1Norm, "0.09"),
-        Expect(DiagnosticCatalog.L1BudgetTooSmall, 1, "fc2", "0.469", "9380", "0.3284", "0.01", Fc2Norm, "0.09"));
+        Expect(DiagnosticCatalog.L1BudgetTooSmall, 0, "fc1", Budget(938), "938", Remaining(938), "0.01", Fc1Norm, "0.0011"),
+        Expect(DiagnosticCatalog.L1BudgetTooSmall, 1, "fc2", Budget(938), "938", Remaining(938), "0.01", Fc2Norm, "0.0011"));
+
+    /// <summary>lr_s Gamma T and 1 - lr_s Gamma T for the defaults (Beta = 0), formatted as the messages format them.</summary>
+    private static string Budget(long updates) => (CostDefaults.LearningRate * CostDefaults.Gamma * updates).ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Remaining(long updates) => (1 - CostDefaults.LearningRate * CostDefaults.Gamma * updates).ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public Task A_long_enough_declared_training_clears_PD0012() =>
-        VerifyAsync(OneLayer("[TrainingLength(Epochs = 40, StepsPerEpoch = 469)]\n[Cost(Beta = 0.001, Gamma = 0.1)]", "[ParticipationGroup]"));
+        VerifyAsync(OneLayer("[TrainingLength(Epochs = 40, StepsPerEpoch = 469)]\n[Cost(Beta = 0.001, Gamma = 0.1, LearningRate = 0.001)]", "[ParticipationGroup]"));
 
     [Fact]
     public Task Without_a_declared_length_PD0012_is_not_reported() =>
-        VerifyAsync(OneLayer("[Cost(Beta = 0.001, Gamma = 0.1)]", "[ParticipationGroup]"));
+        VerifyAsync(OneLayer("[Cost(Beta = 0.001, Gamma = 0.1, LearningRate = 0.001)]", "[ParticipationGroup]"));
 
     // ---- PD0013, PD0014 ----
 
@@ -158,33 +164,33 @@ public class CostDiagnosticTests
 
     [Fact]
     public Task Eta_equal_to_twice_beta_is_PD0015_with_the_init_limit_and_PD0016() => VerifyAsync(
-        OneLayer("[{|#0:Cost(Beta = 0.05, Gamma = 0.05, Eta = 0.1)|}]", "[ParticipationGroup]"),
+        OneLayer("[{|#0:Cost(Beta = 0.05, Gamma = 0.05, Eta = 0.1, LearningRate = 0.001)|}]", "[ParticipationGroup]"),
         Expect(DiagnosticCatalog.CompetitionNotUnique, 0, "fc1", "0.1", "0.1",
             "with N = 512 groups of width d = 785 the curvature is still positive at initialisation (for Eta < 0.1038), but that limit falls to 2*Beta as the trained groups become correlated"),
         Expect(DiagnosticCatalog.CompetitionCost, 0, "fc1", "803840", "512", "785"));
 
     [Fact]
     public Task Eta_above_the_init_limit_is_PD0015_already_at_initialisation() => VerifyAsync(
-        OneLayer("[{|#0:Cost(Beta = 0.05, Eta = 0.2)|}]", "[ParticipationGroup]"),
+        OneLayer("[{|#0:Cost(Beta = 0.05, Eta = 0.2, LearningRate = 0.001)|}]", "[ParticipationGroup]"),
         Expect(DiagnosticCatalog.CompetitionNotUnique, 0, "fc1", "0.2", "0.1",
             "with N = 512 groups of width d = 785 the curvature is negative in some directions already at initialisation, where it stays positive only for Eta < 0.1038"),
         Expect(DiagnosticCatalog.CompetitionCost, 0, "fc1", "803840", "512", "785"));
 
     [Fact]
     public Task More_groups_than_width_is_PD0015_with_a_singular_gram_matrix() => VerifyAsync(
-        OneLayer("[{|#0:Cost(Beta = 0.05, Eta = 0.2)|}]", "[ParticipationGroup]", "Linear(100, 512)"),
+        OneLayer("[{|#0:Cost(Beta = 0.05, Eta = 0.2, LearningRate = 0.001)|}]", "[ParticipationGroup]", "Linear(100, 512)"),
         Expect(DiagnosticCatalog.CompetitionNotUnique, 0, "fc1", "0.2", "0.1",
             "with N = 512 groups of width d = 101 < N the Gram matrix of the groups is singular, so some directions of s have negative curvature for any weights"),
         Expect(DiagnosticCatalog.CompetitionCost, 0, "fc1", "103424", "512", "101"));
 
     [Fact]
     public Task Unknown_sizes_give_PD0015_without_numbers_and_no_PD0016() => VerifyAsync(
-        OneLayer("[{|#0:Cost(Beta = 0.05, Eta = 0.2)|}]", "[ParticipationGroup]", "Linear(Inputs, 512)", "private static readonly int Inputs = 784;"),
+        OneLayer("[{|#0:Cost(Beta = 0.05, Eta = 0.2, LearningRate = 0.001)|}]", "[ParticipationGroup]", "Linear(Inputs, 512)", "private static readonly int Inputs = 784;"),
         Expect(DiagnosticCatalog.CompetitionNotUnique, 0, "fc1", "0.2", "0.1",
             "the curvature (2*Beta - Eta)*||theta_i||^2 + Eta*lambda_min(Gram) turns negative once the groups are correlated"));
 
     [Fact]
     public Task Eta_below_twice_beta_is_only_the_PD0016_cost_note() => VerifyAsync(
-        OneLayer("[{|#0:Cost(Beta = 0.05, Eta = 0.05)|}]", "[ParticipationGroup]", "Linear(784, 512, hasBias: false)"),
+        OneLayer("[{|#0:Cost(Beta = 0.05, Eta = 0.05, LearningRate = 0.001)|}]", "[ParticipationGroup]", "Linear(784, 512, hasBias: false)"),
         Expect(DiagnosticCatalog.CompetitionCost, 0, "fc1", "802816", "512", "784"));
 }

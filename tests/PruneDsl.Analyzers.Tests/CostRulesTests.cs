@@ -121,7 +121,7 @@ public class CostRulesTests
         Assert.True(CostRules.L1BudgetTooSmall(L1Strong, Fc1, 9380));
         Assert.False(CostRules.L1BudgetTooSmall(L1Strong, Fc1, 2 * 9380));
         Assert.False(CostRules.L1BudgetTooSmall(VeryHighBeta, Fc1, 9380)); // Gamma = 0 is PD0011's case
-        Assert.False(CostRules.L1BudgetTooSmall(new CostSpec(Beta: 0.5, Gamma: 0.01), Fc1, 9380 * 2)); // the L2 term suffices
+        Assert.False(CostRules.L1BudgetTooSmall(new CostSpec(Beta: 0.5, Gamma: 0.01, LearningRate: 0.001), Fc1, 9380 * 2)); // the L2 term suffices
     }
 
     [Fact]

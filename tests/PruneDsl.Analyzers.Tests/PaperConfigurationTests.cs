@@ -54,7 +54,7 @@ public class PaperConfigurationTests
     [InlineData("0.0001", "0.0006261", "0.9994", "0.0006266", "0.9994", "0.11")]
     [InlineData("0.005", "0.03131", "0.9692", "0.03133", "0.9692", "0.11")]
     public Task Mild_penalties_cannot_prune(string beta, string pull1, string end1, string pull2, string end2, string gamma) => VerifyAsync(
-        Mlp("Mild", "{|#0:Cost(Beta = " + beta + ", Gamma = 0)|}"),
+        Mlp("Mild", "{|#0:Cost(Beta = " + beta + ", Gamma = 0, LearningRate = 0.001)|}"),
         Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc1", pull1, "9380", end1, "0.01", Fc1Norm + "; " + PaperLength, gamma),
         Expect(DiagnosticCatalog.CostCannotPrune, 0, "fc2", pull2, "9380", end2, "0.01", Fc2Norm + "; " + PaperLength, gamma));
 
