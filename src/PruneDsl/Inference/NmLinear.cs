@@ -30,7 +30,6 @@ namespace PruneDsl.Inference
     public sealed class NmLinear : nn.Module<Tensor, Tensor>
     {
         private readonly float[] _biasValues;
-        private readonly Tensor _mask;
         private readonly string _layerName;
 
         /// <summary>
@@ -56,16 +55,19 @@ namespace PruneDsl.Inference
             using (no_grad())
             {
                 var weight = sourceWeight.detach().clone();
-                _mask = NmSparsity.Prune(weight, pattern, _layerName);
+                var mask = NmSparsity.Prune(weight, pattern, _layerName);
                 Compressed = NmCompressed.FromTensor(weight, pattern, _layerName);
                 var bias = source.bias?.detach().clone();
                 _biasValues = bias is null ? Array.Empty<float>() : TensorData.ToFloatArray(bias);
                 register_buffer("weight", weight, persistent: true);
                 if (bias is not null) register_buffer("bias", bias, persistent: true);
+                register_buffer("mask", mask, persistent: false);
             }
             Pattern = pattern;
             InFeatures = (int)sourceWeight.shape[1];
             OutFeatures = (int)sourceWeight.shape[0];
+            // Marks the components as registered, so an owning module's RegisterComponents() adds nothing here.
+            RegisterComponents();
         }
 
         /// <summary>The N:M pattern.</summary>
@@ -89,8 +91,11 @@ namespace PruneDsl.Inference
         /// <summary>The bias <c>[out]</c> (buffer <c>bias</c>), or null when the source had none.</summary>
         public Tensor? Bias => get_buffer("bias");
 
-        /// <summary>The N:M keep-mask, bool <c>[out, in]</c> on the CPU, true where a weight is kept. Owned by this layer.</summary>
-        public Tensor Mask => _mask;
+        /// <summary>
+        /// The N:M keep-mask, bool <c>[out, in]</c>, true where a weight is kept (non-persistent buffer <c>mask</c>: on the
+        /// module's device, not in the state dict). Owned by this layer.
+        /// </summary>
+        public Tensor Mask => get_buffer("mask")!;
 
         /// <summary>
         /// <c>x W^T + b</c> for <c>x</c> of shape <c>[..., in]</c> (e.g. <c>[batch, in]</c> or <c>[in]</c>); the result has
@@ -138,13 +143,6 @@ namespace PruneDsl.Inference
             var result = output.reshape(shape);
             if (x.dtype != ScalarType.Float32) result = result.to(x.dtype);
             return result.MoveToOuterDisposeScope();
-        }
-
-        /// <inheritdoc />
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) _mask.Dispose();
-            base.Dispose(disposing);
         }
     }
 }
