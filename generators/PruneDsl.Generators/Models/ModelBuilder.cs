@@ -148,19 +148,8 @@ namespace PruneDsl.Generators.Models
             if (attribute is null) return cost;
             foreach (var argument in attribute.NamedArguments)
             {
-                var value = argument.Value.Value;
                 named?.Add(argument.Key);
-                cost = argument.Key switch
-                {
-                    "Alpha" => cost with { Alpha = ToDouble(value, cost.Alpha) },
-                    "Beta" => cost with { Beta = ToDouble(value, cost.Beta) },
-                    "Gamma" => cost with { Gamma = ToDouble(value, cost.Gamma) },
-                    "Eta" => cost with { Eta = ToDouble(value, cost.Eta) },
-                    "LearningRate" => cost with { LearningRate = ToDouble(value, cost.LearningRate) },
-                    "Epsilon" => cost with { Epsilon = ToDouble(value, cost.Epsilon) },
-                    "Benefit" => value is int sign ? cost with { Benefit = (BenefitSign)sign } : cost,
-                    _ => cost,
-                };
+                cost = CostRules.WithSetting(cost, argument.Key, argument.Value.Value);
             }
             return cost;
         }
