@@ -85,15 +85,7 @@ namespace PruneDsl.Spec
 
         /// <summary>Throws an <see cref="ArgumentException"/> naming every invalid value, if there is one.</summary>
         /// <param name="owner">What the settings belong to (e.g. a layer name), for the message.</param>
-        public void EnsureValid(string owner)
-        {
-            var problems = Validate();
-            if (problems.Count == 0) return;
-            var lines = new List<string>();
-            foreach (var p in problems) lines.Add(p.ToString());
-            throw new ArgumentException(
-                $"Invalid cost settings for '{owner}': {string.Join("; ", lines)}. Fix the [Cost] attribute (or the CostSpec) that sets them.");
-        }
+        public void EnsureValid(string owner) => SpecProblem.ThrowIfAny(Validate(), "cost settings", owner, "[Cost] attribute (or the CostSpec)");
 
         private static void RequirePositive(List<SpecProblem> problems, string name, double value)
         {
@@ -114,6 +106,19 @@ namespace PruneDsl.Spec
     /// <param name="Requirement">What the value must satisfy.</param>
     public readonly record struct SpecProblem(string Property, double Value, string Requirement)
     {
+        /// <summary>Throws an <see cref="ArgumentException"/> that names every problem, when there is one.</summary>
+        /// <param name="problems">The problems found by a Validate method.</param>
+        /// <param name="what">What was validated, e.g. "cost settings".</param>
+        /// <param name="owner">What the settings belong to, e.g. a layer name.</param>
+        /// <param name="source">Where the user sets them, e.g. "[Cost] attribute".</param>
+        public static void ThrowIfAny(IReadOnlyList<SpecProblem> problems, string what, string owner, string source)
+        {
+            if (problems.Count == 0) return;
+            var lines = new List<string>();
+            foreach (var p in problems) lines.Add(p.ToString());
+            throw new ArgumentException($"Invalid {what} for '{owner}': {string.Join("; ", lines)}. Fix the {source} that sets them.");
+        }
+
         /// <inheritdoc />
         public override string ToString() =>
             $"{Property} = {Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} {Requirement}";

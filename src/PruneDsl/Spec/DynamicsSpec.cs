@@ -65,14 +65,7 @@ namespace PruneDsl.Spec
 
         /// <summary>Throws an <see cref="System.ArgumentException"/> naming every invalid value, if there is one.</summary>
         /// <param name="owner">What the settings belong to (e.g. a layer name), for the message.</param>
-        public void EnsureValid(string owner)
-        {
-            var problems = Validate();
-            if (problems.Count == 0) return;
-            var lines = new List<string>();
-            foreach (var p in problems) lines.Add(p.ToString());
-            throw new System.ArgumentException(
-                $"Invalid selection-dynamics settings for '{owner}': {string.Join("; ", lines)}. Fix the [SelectionDynamics] attribute (or the DynamicsSpec) that sets them.");
-        }
+        public void EnsureValid(string owner) =>
+            SpecProblem.ThrowIfAny(Validate(), "selection-dynamics settings", owner, "[SelectionDynamics] attribute (or the DynamicsSpec)");
     }
 }
