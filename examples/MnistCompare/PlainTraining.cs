@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using PruneDsl.Scoring;
+using PruneDsl.Training;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistCompare;
+
+/// <summary>How the plain (attribute-free) models are trained: Adam, no weight decay.</summary>
+public sealed record TrainingSettings(double LearningRate, int BatchSize, int? MaxBatches)
+{
+    public static TrainingSettings From(Options o) => new(o.LearningRate, o.BatchSize, o.MaxBatches);
+}
+
+/// <summary>One epoch of a plain training run.</summary>
+public sealed record EpochLine(int Epoch, double TrainLoss, double TestAccuracy, TimeSpan Elapsed);
+
+/// <summary>
+/// Training of the plain MLPs (dense, fine-tune with masks kept, small from scratch) and the calibration pass that feeds
+/// the data-driven criteria.
+/// </summary>
+public static class PlainTraining
+{
+    /// <summary>
+    /// Trains <paramref name="model"/> for <paramref name="epochs"/> passes over shuffled <paramref name="train"/> with a
+    /// fresh Adam; <paramref name="afterStep"/> runs after every optimizer step (re-applies pruning masks). Prints a line
+    /// per epoch.
+    /// </summary>
+    public static IReadOnlyList<EpochLine> Train(nn.Module<Tensor, Tensor> model, LabeledData train, LabeledData test,
+        TrainingSettings settings, int epochs, long seed, string label, Action? afterStep = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var lines = new List<EpochLine>();
+        using var optimizer = optim.Adam(model.parameters(), settings.LearningRate);
+        var generator = new Generator((ulong)seed);
+        var batches = Batches(train.Count, settings);
+        model.train();
+        for (var epoch = 1; epoch <= epochs; epoch++)
+        {
+            using var order = randperm(train.Count, generator: generator);
+            double lossSum = 0;
+            for (var b = 0; b < batches; b++)
+            {
+                using var scope = NewDisposeScope();
+                var index = order[(b * settings.BatchSize)..(int)Math.Min((b + 1L) * settings.BatchSize, train.Count)];
+                optimizer.zero_grad();
+                var loss = nn.functional.cross_entropy(model.call(train.Inputs.index_select(0, index)), train.Labels.index_select(0, index));
+                loss.backward();
+                optimizer.step();
+                afterStep?.Invoke();
+                lossSum += loss.item<float>();
+            }
+            var line = new EpochLine(epoch, lossSum / batches, Evaluation.Accuracy(model, test), clock.Elapsed);
+            lines.Add(line);
+            AnsiConsole.MarkupLineInterpolated($"[grey]{label}[/] epoch {epoch,2}/{epochs}  loss {line.TrainLoss:F4}  test {line.TestAccuracy:P2}  {line.Elapsed:mm\\:ss}");
+        }
+        return lines;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="batches"/> training batches (a seeded shuffle, the same for every criterion) through the
+    /// model without updating it: every accumulating criterion observes each hidden layer's gradients after the
+    /// backward pass, and Wanda records each hidden layer's inputs through forward pre-hooks (removed afterwards).
+    /// </summary>
+    public static void Calibrate(Mlp model, LabeledData train, TrainingSettings settings, int batches, long seed,
+        IReadOnlyList<IAccumulatingCriterion> accumulating, WandaCriterion? wanda)
+    {
+        var hooks = wanda is null ? new List<IDisposable>() : model.HiddenLayers.Select(l => wanda.Attach(l.Layer)).ToList();
+        try
+        {
+            var generator = new Generator((ulong)seed);
+            using var order = randperm(train.Count, generator: generator);
+            var count = (int)Math.Min(batches, (train.Count + settings.BatchSize - 1) / settings.BatchSize);
+            model.train();
+            for (var b = 0; b < count; b++)
+            {
+                using var scope = NewDisposeScope();
+                var index = order[(b * settings.BatchSize)..(int)Math.Min((b + 1L) * settings.BatchSize, train.Count)];
+                foreach (var p in model.parameters()) p.grad?.zero_();
+                var loss = nn.functional.cross_entropy(model.call(train.Inputs.index_select(0, index)), train.Labels.index_select(0, index));
+                loss.backward();
+                foreach (var criterion in accumulating)
+                    foreach (var layer in model.HiddenLayers) criterion.Observe(layer.Layer);
+            }
+            foreach (var p in model.parameters()) p.grad?.zero_();
+        }
+        finally
+        {
+            foreach (var hook in hooks) hook.Dispose();
+        }
+    }
+
+    private static int Batches(long count, TrainingSettings settings)
+    {
+        var batches = (int)((count + settings.BatchSize - 1) / settings.BatchSize);
+        return settings.MaxBatches is int cap ? Math.Min(batches, cap) : batches;
+    }
+}
+
+/// <summary>A copy of a module's state dict, to start every criterion from the same trained weights.</summary>
+public sealed class WeightSnapshot : IDisposable
+{
+    private readonly Dictionary<string, Tensor> _state;
+
+    private WeightSnapshot(Dictionary<string, Tensor> state) => _state = state;
+
+    public static WeightSnapshot Take(nn.Module module)
+    {
+        using var _ = no_grad();
+        return new WeightSnapshot(module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone()));
+    }
+
+    /// <summary>Copies the saved values back into the module's tensors (same names and shapes).</summary>
+    public void Restore(nn.Module module)
+    {
+        using var _ = no_grad();
+        var live = module.state_dict();
+        if (live.Count != _state.Count || live.Keys.Any(k => !_state.ContainsKey(k)))
+            throw new InvalidOperationException(
+                $"The snapshot holds [{string.Join(", ", _state.Keys)}] but the module has [{string.Join(", ", live.Keys)}]; restore into the module the snapshot was taken from.");
+        foreach (var (name, tensor) in live) tensor.copy_(_state[name]);
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _state.Values) t.Dispose();
+        _state.Clear();
+    }
+}
