@@ -29,11 +29,7 @@ namespace PruneDsl.Evolution
     /// <param name="Scope">Per layer or global.</param>
     /// <param name="Accuracy">Held-out accuracy with the extinct populations removed.</param>
     /// <param name="KeptPerLayer">Surviving populations by layer name.</param>
-    public sealed record PruningProbe(double Sparsity, ThresholdScope Scope, double Accuracy, IReadOnlyDictionary<string, int> KeptPerLayer)
-    {
-        /// <summary>The fraction of populations actually removed (differs from <see cref="Sparsity"/> by rounding only).</summary>
-        public double AchievedSparsity(int totalGroups) => totalGroups == 0 ? 0 : 1 - (double)KeptPerLayer.Values.Sum() / totalGroups;
-    }
+    public sealed record PruningProbe(double Sparsity, ThresholdScope Scope, double Accuracy, IReadOnlyDictionary<string, int> KeptPerLayer);
 
     /// <summary>What an evolution run produced.</summary>
     /// <param name="Epochs">One report per selection epoch, then one per fine-tune epoch.</param>

@@ -174,7 +174,7 @@ namespace PruneDsl.Evolution
         /// Decides which populations survive: the <see cref="DynamicsSpec.TargetSparsity"/> fraction with the lowest mass
         /// is extinct (see <see cref="PruneToSparsity(double)"/>).
         /// </summary>
-        public KeepDecision PruneToSparsity() => PruneToSparsity(_spec.TargetSparsity);
+        public void PruneToSparsity() => PruneToSparsity(_spec.TargetSparsity);
 
         /// <summary>
         /// Decides which populations survive: the <c>round(p N)</c> lowest-mass ones are extinct (at least one survives;
@@ -182,12 +182,7 @@ namespace PruneDsl.Evolution
         /// (<see cref="KeepMask"/>); <see cref="HardPrune"/> applies it.
         /// </summary>
         /// <param name="sparsity">p, the fraction to remove, in [0, 1); 0 keeps every population.</param>
-        public KeepDecision PruneToSparsity(double sparsity)
-        {
-            var decision = new TargetSparsity(sparsity).Select(Mass);
-            Keep(decision);
-            return decision;
-        }
+        public void PruneToSparsity(double sparsity) => Keep(new TargetSparsity(sparsity).Select(Mass));
 
         /// <summary>Records which populations survive from any threshold's decision (e.g. a global one over several layers).</summary>
         /// <param name="decision">One entry per population of this layer.</param>
