@@ -9,6 +9,8 @@ public class GeneratorSnapshotTests
     [InlineData(nameof(Sources.MnistMlp), "Examples.MnistMlp")]
     [InlineData(nameof(Sources.OverridesWithCompetition), "Examples.Overrides.CompetingMlp")]
     [InlineData(nameof(Sources.ThreeLayers), "DeepMlp")]
+    [InlineData(nameof(Sources.Evolution), "Examples.Evolution.EvolvingMlp")]
+    [InlineData(nameof(Sources.Sparse), "Examples.Sparse.SparseMlp")]
     public void Generated_source_matches_snapshot_and_compiles(string sourceName, string fullName)
     {
         var source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;
@@ -32,6 +34,28 @@ public class GeneratorSnapshotTests
         // fc2 turns competition off, so its step skips the Gram product; fc1 keeps it.
         Assert.Contains("Fc1Participation.Step(withCompetition: true);", text);
         Assert.Contains("Fc2Participation.Step(withCompetition: false);", text);
+    }
+
+    [Fact]
+    public void Forward_using_other_members_gets_no_inference_module_and_says_why()
+    {
+        var (result, output) = GeneratorHarness.Run(("Model.cs", Sources.Usings + """
+            public partial class Scaled : Module<Tensor, Tensor>
+            {
+                [ParticipationGroup] private readonly Linear fc1 = Linear(4, 4);
+                private readonly double scale = 2.0;
+                public Scaled() : base("Scaled") => RegisterComponents();
+                public override Tensor forward(Tensor x) => fc1.call(x) * scale;
+            }
+            """));
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("PD0006", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Info, diagnostic.Severity);
+        Assert.Contains("its forward uses 'scale', which is not a Linear field", diagnostic.GetMessage());
+        var text = result.GeneratedTrees.Single().GetText().ToString();
+        Assert.DoesNotContain("ScaledInference", text);
+        Assert.Contains("public void StepParticipations()", text);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
     }
 
     [Fact]

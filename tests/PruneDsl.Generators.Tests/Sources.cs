@@ -72,4 +72,45 @@ internal static class Sources
             }
         }
         """;
+
+    /// <summary>Evolution instead of the game, with one layer that keeps playing the game (its own [Cost]).</summary>
+    public const string Evolution = Usings + """
+        namespace Examples.Evolution;
+
+        [SelectionDynamics(Dynamics.Replicator, LearningRate = 10.0, TargetSparsity = 0.35)]
+        public partial class EvolvingMlp : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+            [ParticipationGroup, SelectionDynamics(Dynamics.ExponentialWeights, Smoothing = 0.5)] private readonly Linear fc2 = Linear(512, 256);
+            [ParticipationGroup, Cost(Gamma = 0.001)] private readonly Linear fc3 = Linear(256, 128);
+            private readonly Linear head = Linear(128, 10);
+
+            public EvolvingMlp() : base(nameof(EvolvingMlp)) => RegisterComponents();
+
+            public override Tensor forward(Tensor x)
+            {
+                var h = functional.relu(fc1.call(x));
+                h = functional.relu(fc2.call(h));
+                return head.call(functional.relu(fc3.call(h)));
+            }
+        }
+        """;
+
+    /// <summary>The mission's model with its head declared 2:4 sparse.</summary>
+    public const string Sparse = Usings + """
+        namespace Examples.Sparse;
+
+        [Cost(Alpha = 1.0, Beta = 0.05, Gamma = 0.05)]
+        public partial class SparseMlp : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+            [ParticipationGroup] private readonly Linear fc2 = Linear(512, 256);
+            [Sparsity("2:4")] private readonly Linear head = Linear(256, 10);
+
+            public SparseMlp() : base(nameof(SparseMlp)) => RegisterComponents();
+
+            public override Tensor forward(Tensor x) =>
+                head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
+        }
+        """;
 }

@@ -25,7 +25,7 @@ namespace PruneDsl.Generators.Emit
             {
                 var next = group.NextField is null ? "null, null" : group.NextField + ", \"" + group.NextField + "\"";
                 var sparseNext = System.Linq.Enumerable.FirstOrDefault(model.SparseLayers, l => l.FieldName == group.NextField);
-                var multiple = sparseNext is null ? string.Empty : ", KeepMultipleOf: " + sparseNext.M;
+                var multiple = sparseNext is null ? string.Empty : ", KeepWholeGroupsOf: " + sparseNext.M;
                 w.Line("    new " + Step + "(" + group.GateProperty + ", " + next + multiple + "),");
             }
             w.Line("};");

@@ -15,9 +15,10 @@ namespace PruneDsl.Compaction
     /// <param name="Layer">The gated layer.</param>
     /// <param name="Next">The layer that consumes its outputs, or null.</param>
     /// <param name="NextName">The consumer's field name, for reports and errors.</param>
-    /// <param name="KeepMultipleOf">Keep a multiple of this many neurons (the consumer's M when it is N:M sparse, so its
-    /// input width stays divisible by M); the extra neurons kept are pruned ones, whose rows are zero.</param>
-    public sealed record CompactionStep(IGroupGate Layer, Linear? Next, string? NextName, int KeepMultipleOf = 1);
+    /// <param name="KeepWholeGroupsOf">When the consumer is N:M sparse, its M: neurons are kept or dropped in whole aligned
+    /// groups of M (a group goes only when all of its neurons are pruned), so the consumer keeps exactly its N:M groups and
+    /// mask. The pruned neurons kept this way have zero rows, so they change nothing.</param>
+    public sealed record CompactionStep(IGroupGate Layer, Linear? Next, string? NextName, int KeepWholeGroupsOf = 1);
 
     /// <summary>What compaction did to one gated layer.</summary>
     /// <param name="Layer">The layer's field name.</param>
@@ -58,7 +59,7 @@ namespace PruneDsl.Compaction
                     var layer = step.Layer;
                     var linear = layer.Layer;
                     var count = layer.Count;
-                    using var keptIndex = KeptIndices(layer, step.KeepMultipleOf);
+                    using var keptIndex = KeptIndices(layer, step.KeepWholeGroupsOf);
                     var kept = (int)keptIndex.numel();
                     using var s = layer.Gate.index_select(0, keptIndex);
 
@@ -111,22 +112,18 @@ namespace PruneDsl.Compaction
         }
 
         /// <summary>
-        /// The indices of the neurons to keep, ascending: those at or above epsilon, plus, when a multiple is required, the
-        /// first pruned ones (zero rows after hard pruning) until the count is a multiple.
+        /// The indices of the neurons to keep, ascending: those the gate keeps, or, with <paramref name="group"/> &gt; 1,
+        /// every neuron of each aligned group of that size that has at least one kept neuron.
         /// </summary>
-        private static Tensor KeptIndices(IGroupGate layer, int multiple)
+        private static Tensor KeptIndices(IGroupGate layer, int group)
         {
             using var keep = layer.KeepMask();
-            var kept = keep.sum().item<long>();
-            if (multiple > 1 && kept % multiple != 0)
-            {
-                var extra = multiple - kept % multiple;
-                using var prunedIndex = keep.logical_not().nonzero().squeeze(1);
-                if (prunedIndex.numel() < extra)
-                    throw new InvalidOperationException($"Cannot keep a multiple of {multiple} neurons of '{layer.Name}' ({layer.Count} in all).");
-                keep.index_fill_(0, prunedIndex[..(int)extra], true);
-            }
-            return keep.nonzero().squeeze(1);
+            if (group <= 1) return keep.nonzero().squeeze(1);
+            if (layer.Count % group != 0)
+                throw new InvalidOperationException(
+                    $"'{layer.Name}' has {layer.Count} outputs, not a multiple of its N:M consumer's group size {group}.");
+            using var groups = keep.view(-1, group).any(1, keepdim: true).expand(-1, group).reshape(-1);
+            return groups.nonzero().squeeze(1);
         }
 
         /// <summary>A fresh Linear with copies of the layer's weight and bias (no hooks, no shared storage).</summary>
