@@ -22,10 +22,19 @@ public sealed record EmpLayerRow(
     double PublishedLowerBound,
     bool PublishedBoundViolated);
 
+/// <summary>How far two criteria agree on one layer: the neurons each prunes and those both prune.</summary>
+public sealed record PrunedOverlap(string A, string B, string Layer, int PrunedByA, int PrunedByB, int PrunedByBoth)
+{
+    /// <summary>|A and B| / |A or B| of the pruned sets (1 when both prune nothing).</summary>
+    public double Jaccard => PrunedByA + PrunedByB - PrunedByBoth == 0 ? 1 : (double)PrunedByBoth / (PrunedByA + PrunedByB - PrunedByBoth);
+}
+
 /// <summary>One criterion of --mode emp.</summary>
+/// <param name="DeadPruned">Per layer, how many of the pruned neurons are dead on the calibration batches (null without calibration).</param>
 public sealed record EmpCriterionResult(
     string Criterion,
     IReadOnlyList<EmpLayerRow> Layers,
+    IReadOnlyList<int>? DeadPruned,
     double NeuronSparsity,
     long Parameters,
     double DenseAccuracy,
@@ -46,7 +55,9 @@ public sealed record EmpRunSummary(
     long DenseParameters,
     double DenseSeconds,
     double CalibrationSeconds,
-    IReadOnlyList<EmpCriterionResult> Criteria);
+    IReadOnlyList<int>? DeadNeurons,
+    IReadOnlyList<EmpCriterionResult> Criteria,
+    IReadOnlyList<PrunedOverlap> Overlaps);
 
 public static class EmpMode
 {
@@ -65,16 +76,20 @@ public static class EmpMode
         var accumulating = criteria.OfType<IAccumulatingCriterion>().ToList();
         var wanda = criteria.OfType<WandaCriterion>().SingleOrDefault();
         clock.Restart();
+        IReadOnlyList<bool[]>? dead = null;
         if (accumulating.Count > 0 || wanda is not null)
         {
-            PlainTraining.Calibrate(model, train, settings, options.ScoreBatches, options.Seed + 1, accumulating, wanda);
+            dead = PlainTraining.Calibrate(model, train, settings, options.ScoreBatches, options.Seed + 1, accumulating, wanda);
             AnsiConsole.MarkupLineInterpolated(
                 $"Calibration: {string.Join(", ", accumulating.Select(c => c.Name).Concat(wanda is null ? Array.Empty<string>() : new[] { wanda.Name }))} observed {ObservedBatches(model, accumulating, wanda)} batches of {options.BatchSize} ({clock.Elapsed.TotalSeconds:F1} s).");
+            AnsiConsole.MarkupLineInterpolated(
+                $"Dead neurons (ReLU output 0 on every calibration input): fc1 {dead[0].Count(d => d)}, fc2 {dead[1].Count(d => d)}.");
         }
         var calibrationSeconds = clock.Elapsed.TotalSeconds;
 
         using var snapshot = WeightSnapshot.Take(model);
         var results = new List<EmpCriterionResult>();
+        var decisions = new List<IReadOnlyList<KeepDecision>>();
         foreach (var criterion in criteria)
         {
             snapshot.Restore(model);
@@ -91,14 +106,17 @@ public static class EmpMode
             clock.Restart();
             if (options.FineTuneEpochs > 0)
             {
-                var decisions = report.Layers.Select(l => l.Decision).ToList();
+                var masks = report.Layers.Select(l => l.Decision).ToList();
                 var layers = model.HiddenLayers;
                 PlainTraining.Train(model, train, test, settings, options.FineTuneEpochs, options.Seed + 2, $"fine-tune {criterion.Name}",
-                    () => { for (var i = 0; i < layers.Count; i++) StructuredPruner.Apply(layers[i].Layer, decisions[i]); });
+                    () => { for (var i = 0; i < layers.Count; i++) StructuredPruner.Apply(layers[i].Layer, masks[i]); });
                 fineTuned = Evaluation.Accuracy(model, test);
                 CheckMasksHeld(model, report);
             }
-            var result = new EmpCriterionResult(criterion.Name, rows, (double)report.Pruned / report.Total,
+            decisions.Add(report.Layers.Select(l => l.Decision).ToList());
+            var deadPruned = dead is null ? null
+                : report.Layers.Select((l, i) => Enumerable.Range(0, l.Total).Count(j => !l.Decision.KeepMask[j] && dead[i][j])).ToList();
+            var result = new EmpCriterionResult(criterion.Name, rows, deadPruned, (double)report.Pruned / report.Total,
                 Mlp.ParameterCount(rows[0].Kept, rows[1].Kept), denseAccuracy, pruned, fineTuned, clock.Elapsed.TotalSeconds);
             results.Add(result);
             if (fineTuned is double f)
@@ -107,8 +125,20 @@ public static class EmpMode
         foreach (var c in criteria) (c as IDisposable)?.Dispose();
         foreach (var c in accumulating) c.Reset();
 
+        var overlaps = new List<PrunedOverlap>();
+        for (var a = 0; a < results.Count; a++)
+            for (var b = a + 1; b < results.Count; b++)
+                for (var l = 0; l < decisions[a].Count; l++)
+                {
+                    var x = decisions[a][l].KeepMask;
+                    var y = decisions[b][l].KeepMask;
+                    overlaps.Add(new PrunedOverlap(results[a].Criterion, results[b].Criterion, results[a].Layers[l].Layer,
+                        x.Count(k => !k), y.Count(k => !k), Enumerable.Range(0, x.Count).Count(j => !x[j] && !y[j])));
+                }
+
         return new EmpRunSummary(options.Epochs, options.FineTuneEpochs, options.ScoreBatches, options.LearningRate, options.BatchSize,
-            options.Seed, train.Count, denseAccuracy, Mlp.ParameterCount(512, 256), denseSeconds, calibrationSeconds, results);
+            options.Seed, train.Count, denseAccuracy, Mlp.ParameterCount(512, 256), denseSeconds, calibrationSeconds,
+            dead?.Select(d => d.Count(x => x)).ToList(), results, overlaps);
     }
 
     public static IImportanceCriterion Create(string key) => key switch

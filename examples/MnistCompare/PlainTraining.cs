@@ -66,10 +66,20 @@ public static class PlainTraining
     /// model without updating it: every accumulating criterion observes each hidden layer's gradients after the
     /// backward pass, and Wanda records each hidden layer's inputs through forward pre-hooks (removed afterwards).
     /// </summary>
-    public static void Calibrate(Mlp model, LabeledData train, TrainingSettings settings, int batches, long seed,
+    /// <returns>Per hidden layer, which neurons are dead: pre-activation at or below 0 (ReLU output 0) on every calibration input.</returns>
+    public static IReadOnlyList<bool[]> Calibrate(Mlp model, LabeledData train, TrainingSettings settings, int batches, long seed,
         IReadOnlyList<IAccumulatingCriterion> accumulating, WandaCriterion? wanda)
     {
         var hooks = wanda is null ? new List<IDisposable>() : model.HiddenLayers.Select(l => wanda.Attach(l.Layer)).ToList();
+        var layers = model.HiddenLayers;
+        var maxima = layers.Select(l => full(l.Layer.weight!.shape[0], double.NegativeInfinity, dtype: ScalarType.Float64)).ToList();
+        var removers = layers.Select((l, i) => l.Layer.register_forward_hook((module, input, output) =>
+        {
+            using var _ = no_grad();
+            using var batchMax = output.detach().amax(0).to(ScalarType.Float64);
+            maxima[i].copy_(maxima[i].maximum(batchMax));
+            return output;
+        })).ToList();
         try
         {
             var generator = new Generator((ulong)seed);
@@ -87,10 +97,17 @@ public static class PlainTraining
                     foreach (var layer in model.HiddenLayers) criterion.Observe(layer.Layer);
             }
             foreach (var p in model.parameters()) p.grad?.zero_();
+            return maxima.Select(m =>
+            {
+                using var dead = m.le(0);
+                return dead.data<bool>().ToArray();
+            }).ToList();
         }
         finally
         {
             foreach (var hook in hooks) hook.Dispose();
+            foreach (var remover in removers) remover.remove();
+            foreach (var m in maxima) m.Dispose();
         }
     }
 

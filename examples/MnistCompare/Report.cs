@@ -33,15 +33,24 @@ public static class Report
     {
         var table = new Table().Title(string.Create(CultureInfo.InvariantCulture,
                 $"EMP per criterion on the dense MLP (dense test accuracy {P(s.DenseAccuracy)}, {s.DenseEpochs} epochs; fine-tune {s.FineTuneEpochs} epochs, masks kept)"))
-            .AddColumns("criterion", "kept fc1 / fc2", "N_eff fc1 / fc2", "neuron sparsity", "parameters", "s_eff fc1 / fc2", "pruned acc", "fine-tuned acc");
+            .AddColumns("criterion", "kept fc1 / fc2", "N_eff fc1 / fc2", "neuron sparsity", "parameters", "s_eff fc1 / fc2",
+                s.DeadNeurons is { } d ? $"dead among pruned (of {d[0]} / {d[1]} dead)" : "dead among pruned", "pruned acc", "fine-tuned acc");
         foreach (var r in s.Criteria)
             table.AddRow(r.Criterion,
                 string.Join(" / ", r.Layers.Select(l => l.Kept)),
                 string.Join(" / ", r.Layers.Select(l => F(l.EffectiveSampleSize, "F1"))),
                 P(r.NeuronSparsity), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
                 string.Join(" / ", r.Layers.Select(l => F(l.RetainedMass, "F3"))),
+                r.DeadPruned is { } dp ? string.Join(" / ", dp) : "-",
                 P(r.PrunedAccuracy), r.FineTunedAccuracy is double f ? P(f) : "-");
         AnsiConsole.Write(table);
+        if (s.Overlaps.Count == 0) return;
+        var overlap = new Table().Title("Pruned-set overlap: pruned by A / by B / by both (Jaccard)")
+            .AddColumns("A", "B", "fc1", "fc2");
+        foreach (var pair in s.Overlaps.GroupBy(o => (o.A, o.B)))
+            overlap.AddRow(new[] { pair.Key.A, pair.Key.B }.Concat(pair.Select(o =>
+                $"{o.PrunedByA} / {o.PrunedByB} / {o.PrunedByBoth}  ({F(o.Jaccard, "F2")})")).ToArray());
+        AnsiConsole.Write(overlap);
     }
 
     /// <summary>The equal-width comparison table.</summary>
