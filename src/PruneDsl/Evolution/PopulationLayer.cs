@@ -129,14 +129,9 @@ namespace PruneDsl.Evolution
         public Tensor Fitness()
         {
             using var _ = no_grad();
-            var w = _layer.weight!;
-            var gw = w.grad ?? throw new InvalidOperationException(
-                $"Layer '{Name}' has no weight gradient: run loss.backward() before a selection step, and do not zero the gradients in between.");
             using var scope = NewDisposeScope();
-            // m_i dL/dm_i = <dL/dW_i, W_i> + dL/db_i b_i, as one batched product (no [out, in] temporary).
-            var scaled = gw.unsqueeze(1).bmm(w.unsqueeze(2)).view(-1);
-            var b = _layer.bias;
-            if (b is not null && b.grad is not null) scaled.add_(b.grad * b);
+            // m_i dL/dm_i = <dL/dW_i, W_i> + dL/db_i b_i.
+            var scaled = GroupGradients.Inner(_layer, Name, "a selection step");
             var alive = Mass.gt(0);
             var fitness = where(alive, scaled.neg().div_(where(alive, Mass, ones_like(Mass))), zeros_like(Mass));
             return fitness.MoveToOuterDisposeScope();

@@ -100,18 +100,7 @@ namespace PruneDsl.Game
         /// <c>&lt;grad_theta_i L, theta_i&gt;</c> per group from the gradients the last backward pass left on the layer's
         /// raw weights. Throws when there are none (call <c>backward()</c> first).
         /// </summary>
-        public Tensor GroupInner()
-        {
-            using var _ = no_grad();
-            var w = _layer.weight!;
-            var gw = w.grad ?? throw new InvalidOperationException(
-                $"Layer '{Name}' has no weight gradient: run loss.backward() before a participation step, and do not zero the gradients in between.");
-            // Row-wise dot products as one batched product: no [out, in] temporary.
-            var inner = gw.unsqueeze(1).bmm(w.unsqueeze(2)).view(-1);
-            var b = _layer.bias;
-            if (b is not null && b.grad is not null) inner.add_(b.grad * b);
-            return inner;
-        }
+        public Tensor GroupInner() => GroupGradients.Inner(_layer, Name, "a participation step");
 
         /// <summary>
         /// dU_i/ds_i (Eq. 13) for every group from the current gradients. The competition term is computed only when

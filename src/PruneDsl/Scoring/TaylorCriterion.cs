@@ -1,4 +1,5 @@
 using System;
+using PruneDsl.Game;
 using System.Collections.Generic;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -21,16 +22,11 @@ namespace PruneDsl.Scoring
         /// <inheritdoc />
         public void Observe(Linear layer)
         {
-            var weight = LinearGroups.Weight(layer, Name);
-            var grad = weight.grad ?? throw new InvalidOperationException(
-                $"{Name}: the layer's weight has no gradient. Call Observe after loss.backward() and before the optimizer zeroes the gradients.");
+            LinearGroups.Weight(layer, Name);
             using var _ = no_grad();
             using var scope = NewDisposeScope();
-            var inner = (LinearGroups.F64(grad) * LinearGroups.F64(weight)).sum(1);
-            var bias = layer.bias;
-            if (bias is not null && bias.grad is not null)
-                inner.add_(LinearGroups.F64(bias.grad) * LinearGroups.F64(bias));
-            var magnitude = inner.abs();
+            var inner = GroupGradients.Inner(layer, Name, "Observe (call it after loss.backward(), before the optimizer zeroes the gradients)");
+            var magnitude = inner.to(ScalarType.Float64).abs_();
             if (_states.TryGetValue(layer, out var state))
             {
                 if (state.Sum.shape[0] != magnitude.shape[0])

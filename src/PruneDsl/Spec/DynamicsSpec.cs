@@ -21,8 +21,11 @@ namespace PruneDsl.Spec
         /// <summary>The dynamic.</summary>
         public const Dynamics Kind = Dynamics.Replicator;
 
-        /// <summary>Step size of the mass update.</summary>
-        public const double LearningRate = 0.1;
+        /// <summary>
+        /// Step size of the mass update. A neuron's fitness <c>-dL/dm_i</c> is of order 1e-3 once the loss is low, so a step
+        /// of 0.1 barely moves the masses (0.96..1.08 after 10 MNIST epochs); 10 lets selection act within training.
+        /// </summary>
+        public const double LearningRate = 10.0;
 
         /// <summary>Exponential smoothing of the fitness signal (0: none).</summary>
         public const double Smoothing = 0.9;

@@ -71,7 +71,7 @@ namespace PruneDsl.Training
                     foreach (var layer in sparse) layer.BeforeOptimizerStep();
                     optimizer.step();
                     foreach (var layer in sparse) layer.AfterOptimizerStep();
-                    lossSum += loss.item<float>();
+                    lossSum += loss.ToDouble();
                     batchProgress?.Report((epoch, b + 1, batchesPerEpoch));
                 }
 
@@ -93,13 +93,8 @@ namespace PruneDsl.Training
         /// <summary>The model's parameters without the participations (which only the game updates).</summary>
         public IEnumerable<Parameter> WeightParameters() => _model.parameters();
 
-        private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> weights) => _options.Optimizer switch
-        {
-            WeightOptimizer.Adam => optim.Adam(weights, _options.LearningRate, weight_decay: _options.WeightDecay),
-            WeightOptimizer.AdamW => optim.AdamW(weights, _options.LearningRate, weight_decay: _options.WeightDecay),
-            WeightOptimizer.Sgd => optim.SGD(weights, _options.LearningRate, _options.Momentum, weight_decay: _options.WeightDecay),
-            _ => throw new ArgumentOutOfRangeException(nameof(_options.Optimizer), _options.Optimizer, "Unknown optimizer."),
-        };
+        private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> weights) =>
+            WeightOptimizerFactory.Create(weights, _options.Optimizer, _options.LearningRate, _options.Momentum, _options.WeightDecay);
 
         private void EnsureGatesApplied()
         {

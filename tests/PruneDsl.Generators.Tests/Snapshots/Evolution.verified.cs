@@ -83,11 +83,11 @@ namespace Examples.Evolution
         public global::PruneDsl.Evolution.PopulationLayer Fc1Population => PopulationLayers[0];
 
         /// <summary>
-        /// Selection dynamics of <c>fc2</c>: ExponentialWeights, lr 0.1, fitness smoothing 0.5, 50% extinct after training.
+        /// Selection dynamics of <c>fc2</c>: ExponentialWeights, lr 10, fitness smoothing 0.5, 50% extinct after training.
         /// </summary>
         public static readonly global::PruneDsl.Spec.DynamicsSpec Fc2Dynamics = new global::PruneDsl.Spec.DynamicsSpec(
             Kind: global::PruneDsl.Dynamics.ExponentialWeights,
-            LearningRate: 0.1,
+            LearningRate: 10.0,
             Smoothing: 0.5,
             TargetSparsity: 0.5);
 

@@ -1,0 +1,39 @@
+using System;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PruneDsl.Game
+{
+    /// <summary>
+    /// <c>&lt;grad_theta_i L, theta_i&gt;</c> for every output neuron i of a Linear layer (theta_i = fan-in row and bias), from
+    /// the gradients the last backward pass left on the raw weights. One home for the quantity the game's benefit, the
+    /// selection dynamics' fitness and the first-order Taylor criterion are all built on.
+    /// </summary>
+    public static class GroupGradients
+    {
+        /// <summary>The row-wise inner products, shape [out], in the weight's dtype.</summary>
+        /// <param name="layer">The layer.</param>
+        /// <param name="name">The layer's name, for the error message.</param>
+        /// <param name="caller">What needs the gradients (e.g. "a participation step"), for the error message.</param>
+        public static Tensor Inner(Linear layer, string name, string caller)
+        {
+            if (layer is null) throw new ArgumentNullException(nameof(layer));
+            using var _ = no_grad();
+            var w = layer.weight ?? throw new ArgumentException($"Layer '{name}' has no weight.", nameof(layer));
+            var gw = w.grad ?? throw new InvalidOperationException(
+                $"Layer '{name}' has no weight gradient: run loss.backward() before {caller}, and do not zero the gradients in between.");
+            // Row-wise dot products as one batched product: no [out, in] temporary.
+            using var rows = gw.unsqueeze(1);
+            using var columns = w.unsqueeze(2);
+            using var product = rows.bmm(columns);
+            var inner = product.view(-1).clone();
+            var b = layer.bias;
+            if (b is not null && b.grad is not null)
+            {
+                using var biasTerm = b.grad * b;
+                inner.add_(biasTerm);
+            }
+            return inner;
+        }
+    }
+}
