@@ -24,22 +24,21 @@ if (options is null) return 2;
 
 set_num_threads(Math.Max(1, Environment.ProcessorCount));
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160; // readable tables in logs
-string dataDirectory;
+MnistSplits mnist;
 try
 {
-    dataDirectory = options.DataDirectory ?? new MnistFetcher(log: m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]")).Ensure();
+    mnist = MnistSplits.Load(options.DataDirectory, options.TrainLimit is int t ? DataSubset.First(t) : null,
+        m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]"));
 }
 catch (Exception e)
 {
-    AnsiConsole.MarkupLineInterpolated($"[red]Could not obtain MNIST:[/] {e.Message}");
+    AnsiConsole.MarkupLineInterpolated($"[red]Could not read MNIST:[/] {e.Message}");
     return 1;
 }
 
-using var trainSet = MnistDataset.Load(dataDirectory, MnistSplit.Train, options.TrainLimit is int t ? DataSubset.First(t) : null);
-using var testSet = MnistDataset.Load(dataDirectory, MnistSplit.Test);
-var train = new LabeledData(trainSet.Images, trainSet.Labels);
-var test = new LabeledData(testSet.Images, testSet.Labels);
-AnsiConsole.MarkupLineInterpolated($"MNIST from [blue]{dataDirectory}[/]: {train.Count} training, {test.Count} test images.");
+using var _ = mnist;
+var (train, test) = (mnist.Train, mnist.Test);
+AnsiConsole.MarkupLineInterpolated($"MNIST from [blue]{mnist.Directory}[/]: {train.Count} training, {test.Count} test images.");
 
 var results = new List<RunSummary>();
 foreach (var config in options.Configurations)
