@@ -44,7 +44,7 @@ namespace PruneDsl.Analyzers
             foreach (var field in facts.Fields)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!field.IsGatedLinear) continue;
+                if (!field.PlaysGame) continue; // evolving layers have no costs to check
                 var spec = Merge(facts.Cost, field.Cost);
                 if (spec.Validate().Count > 0) continue; // PD0010 said why; the numbers below would mean nothing.
                 var anchor = field.Cost ?? facts.Cost ?? field.Group!;

@@ -6,8 +6,9 @@ namespace PruneDsl.Analyzers
     internal sealed class KnownTypes
     {
         private KnownTypes(INamedTypeSymbol cost, INamedTypeSymbol group, INamedTypeSymbol sparsity,
-            INamedTypeSymbol? trainingLength, INamedTypeSymbol? linear, INamedTypeSymbol? nn)
+            INamedTypeSymbol? trainingLength, INamedTypeSymbol? selectionDynamics, INamedTypeSymbol? linear, INamedTypeSymbol? nn)
         {
+            SelectionDynamics = selectionDynamics;
             Cost = cost;
             ParticipationGroup = group;
             Sparsity = sparsity;
@@ -22,6 +23,9 @@ namespace PruneDsl.Analyzers
 
         /// <summary>Null with a PruneDsl runtime that predates [TrainingLength].</summary>
         public INamedTypeSymbol? TrainingLength { get; }
+
+        /// <summary>Null with a PruneDsl runtime that predates [SelectionDynamics].</summary>
+        public INamedTypeSymbol? SelectionDynamics { get; }
 
         /// <summary>TorchSharp.Modules.Linear, or null when TorchSharp is not referenced.</summary>
         public INamedTypeSymbol? Linear { get; }
@@ -38,6 +42,7 @@ namespace PruneDsl.Analyzers
             if (cost is null || group is null || sparsity is null) return null;
             return new KnownTypes(cost, group, sparsity,
                 compilation.GetTypeByMetadataName("PruneDsl.TrainingLengthAttribute"),
+                compilation.GetTypeByMetadataName("PruneDsl.SelectionDynamicsAttribute"),
                 compilation.GetTypeByMetadataName("TorchSharp.Modules.Linear"),
                 compilation.GetTypeByMetadataName("TorchSharp.torch+nn"));
         }

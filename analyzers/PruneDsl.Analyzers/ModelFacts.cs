@@ -10,8 +10,11 @@ namespace PruneDsl.Analyzers
     /// <summary>One field of a model class that carries at least one PruneDsl attribute.</summary>
     internal sealed class FieldFacts
     {
-        public FieldFacts(IFieldSymbol field, bool isLinear, AttributeData? group, AttributeData? cost, AttributeData? sparsity)
+        public FieldFacts(IFieldSymbol field, bool isLinear, AttributeData? group, AttributeData? cost, AttributeData? sparsity,
+            AttributeData? dynamics, bool evolves)
         {
+            Dynamics = dynamics;
+            Evolves = evolves;
             Field = field;
             IsLinear = isLinear;
             Group = group;
@@ -25,16 +28,29 @@ namespace PruneDsl.Analyzers
         public AttributeData? Cost { get; }
         public AttributeData? Sparsity { get; }
 
+        /// <summary>The field's own [SelectionDynamics], if any.</summary>
+        public AttributeData? Dynamics { get; }
+
+        /// <summary>
+        /// Whether the layer evolves instead of playing the game (the generator's rule: the field's own [SelectionDynamics],
+        /// or the class's when the field has no [Cost] of its own).
+        /// </summary>
+        public bool Evolves { get; }
+
         /// <summary>A [ParticipationGroup] on a Linear field: a layer the generator gates (others are PD0002, the generator's).</summary>
         public bool IsGatedLinear => Group is not null && IsLinear;
+
+        /// <summary>A gated layer that plays the game, so the cost rules apply to it.</summary>
+        public bool PlaysGame => IsGatedLinear && !Evolves;
     }
 
     /// <summary>What the attributes of one class say, read from symbols only (no syntax walk).</summary>
     internal sealed class ClassFacts
     {
-        private ClassFacts(INamedTypeSymbol type, AttributeData? cost, AttributeData? trainingLength,
+        private ClassFacts(INamedTypeSymbol type, AttributeData? cost, AttributeData? trainingLength, AttributeData? dynamics,
             ImmutableArray<FieldFacts> fields, ImmutableArray<IFieldSymbol> linearFields)
         {
+            Dynamics = dynamics;
             Type = type;
             Cost = cost;
             TrainingLength = trainingLength;
@@ -49,6 +65,9 @@ namespace PruneDsl.Analyzers
 
         /// <summary>The class-level [Cost], if any.</summary>
         public AttributeData? Cost { get; }
+
+        /// <summary>The class-level [SelectionDynamics], if any.</summary>
+        public AttributeData? Dynamics { get; }
 
         /// <summary>The class-level [TrainingLength], if any.</summary>
         public AttributeData? TrainingLength { get; }
@@ -70,10 +89,11 @@ namespace PruneDsl.Analyzers
 
         public static ClassFacts Read(INamedTypeSymbol type, KnownTypes known)
         {
-            AttributeData? cost = null, trainingLength = null;
+            AttributeData? cost = null, trainingLength = null, classDynamics = null;
             foreach (var attribute in type.GetAttributes())
             {
                 if (Is(attribute, known.Cost)) cost ??= attribute;
+                else if (known.SelectionDynamics is not null && Is(attribute, known.SelectionDynamics)) classDynamics ??= attribute;
                 else if (known.TrainingLength is not null && Is(attribute, known.TrainingLength)) trainingLength ??= attribute;
             }
 
@@ -84,17 +104,19 @@ namespace PruneDsl.Analyzers
                 if (member is not IFieldSymbol field || field.IsImplicitlyDeclared) continue;
                 var isLinear = known.IsLinear(field.Type);
                 if (isLinear) linear.Add(field);
-                AttributeData? group = null, fieldCost = null, sparsity = null;
+                AttributeData? group = null, fieldCost = null, sparsity = null, dynamics = null;
                 foreach (var attribute in field.GetAttributes())
                 {
                     if (Is(attribute, known.ParticipationGroup)) group ??= attribute;
                     else if (Is(attribute, known.Cost)) fieldCost ??= attribute;
                     else if (Is(attribute, known.Sparsity)) sparsity ??= attribute;
+                    else if (known.SelectionDynamics is not null && Is(attribute, known.SelectionDynamics)) dynamics ??= attribute;
                 }
-                if (group is not null || fieldCost is not null || sparsity is not null)
-                    fields.Add(new FieldFacts(field, isLinear, group, fieldCost, sparsity));
+                var evolves = dynamics is not null || (fieldCost is null && classDynamics is not null);
+                if (group is not null || fieldCost is not null || sparsity is not null || dynamics is not null)
+                    fields.Add(new FieldFacts(field, isLinear, group, fieldCost, sparsity, dynamics, evolves));
             }
-            return new ClassFacts(type, cost, trainingLength, fields.ToImmutable(), linear.ToImmutable());
+            return new ClassFacts(type, cost, trainingLength, classDynamics, fields.ToImmutable(), linear.ToImmutable());
         }
 
         private static bool Is(AttributeData attribute, INamedTypeSymbol type) =>

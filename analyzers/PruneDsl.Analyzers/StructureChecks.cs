@@ -106,9 +106,23 @@ namespace PruneDsl.Analyzers
             }
 
             foreach (var field in facts.Fields)
+            {
                 if (field.Cost is not null && field.Group is null)
                     Report(field.Cost, "Cost", field.Field.Name,
                         "the field has no [ParticipationGroup], so there is no participation for these costs to configure");
+                else if (field.Cost is not null && field.Dynamics is not null)
+                    Report(field.Cost, "Cost", field.Field.Name,
+                        "the field's [SelectionDynamics] makes the layer evolve instead of playing the game; keep one of the two");
+                if (field.Dynamics is not null && field.Group is null)
+                    Report(field.Dynamics, "SelectionDynamics", field.Field.Name,
+                        "the field has no [ParticipationGroup], so there are no populations to evolve");
+            }
+
+            // A class-level [Cost] next to a class-level [SelectionDynamics] configures only the groups with a [Cost] of
+            // their own and no [SelectionDynamics]: every other group evolves.
+            if (facts.Cost is not null && facts.Dynamics is not null && !facts.Fields.Any(f => f.PlaysGame))
+                Report(facts.Cost, "Cost", facts.Type.Name,
+                    "the class's [SelectionDynamics] makes every group layer evolve, so no layer plays the game these costs configure");
 
             if (facts.HasAnyGroup) return;
             var name = facts.Type.Name;

@@ -148,6 +148,48 @@ public class StructureDiagnosticTests
             "the field has no [ParticipationGroup], so there is no participation for these costs to configure"));
 
     [Fact]
+    public Task Cost_and_selection_dynamics_on_one_field_conflict_PD0021() => VerifyAsync("""
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup, SelectionDynamics(Dynamics.Replicator), {|#0:Cost(Gamma = 0.0, Beta = 0.1)|}]
+            private readonly Linear fc1 = Linear(784, 512);
+            private readonly Linear head = Linear(512, 10);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc1.call(x));
+        }
+        """,
+        // No PD0011 either: an evolving layer has no costs to check.
+        Expect(DiagnosticCatalog.AttributeHasNoEffect, 0, "Cost", "fc1",
+            "the field's [SelectionDynamics] makes the layer evolve instead of playing the game; keep one of the two"));
+
+    [Fact]
+    public Task Class_cost_beside_class_selection_dynamics_is_PD0021_unless_a_field_plays_the_game() => VerifyAsync("""
+        [{|#0:Cost(Gamma = 0.01)|}, SelectionDynamics(Dynamics.ExponentialWeights)]
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+            [{|#1:SelectionDynamics|}] private readonly Linear fc2 = Linear(512, 256);
+            private readonly Linear head = Linear(256, 10);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc2.call(fc1.call(x)));
+        }
+
+        [Cost(Gamma = 0.01), SelectionDynamics(Dynamics.ExponentialWeights)]
+        public partial class Mixed : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+            [ParticipationGroup, Cost(Beta = 0.0)] private readonly Linear fc2 = Linear(512, 256);
+            private readonly Linear head = Linear(256, 10);
+            public Mixed() : base(nameof(Mixed)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc2.call(fc1.call(x)));
+        }
+        """,
+        Expect(DiagnosticCatalog.AttributeHasNoEffect, 0, "Cost", "Net",
+            "the class's [SelectionDynamics] makes every group layer evolve, so no layer plays the game these costs configure"),
+        Expect(DiagnosticCatalog.AttributeHasNoEffect, 1, "SelectionDynamics", "fc2",
+            "the field has no [ParticipationGroup], so there are no populations to evolve"));
+
+    [Fact]
     public Task Class_cost_and_training_length_without_any_group_are_PD0021() => VerifyAsync("""
         [{|#0:Cost(Gamma = 0.1)|}, {|#1:TrainingLength(Epochs = 20, StepsPerEpoch = 469)|}]
         public partial class Net : Module<Tensor, Tensor>
