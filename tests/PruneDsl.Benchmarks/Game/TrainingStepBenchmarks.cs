@@ -26,7 +26,8 @@ public class TrainingStepBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        set_num_threads(2);
+        // One libtorch thread: on a shared 2-core machine, two OpenMP threads wait on busy cores and swing 10x.
+        set_num_threads(1);
         manual_seed(1);
         _plain = new PlainMlp();
         _gated = new BenchGatedMlp();
