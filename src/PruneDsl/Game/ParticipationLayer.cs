@@ -1,5 +1,6 @@
 using System;
 using PruneDsl.Spec;
+using PruneDsl.Thresholds;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,6 +16,7 @@ namespace PruneDsl.Game
     {
         private readonly Linear _layer;
         private long _gateCalls;
+        private Tensor? _keep;
 
         private ParticipationLayer(string name, Linear layer, Tensor participation, CostSpec cost)
         {
@@ -36,8 +38,31 @@ namespace PruneDsl.Game
         /// <inheritdoc />
         Tensor IGroupGate.Gate => Participation;
 
-        /// <inheritdoc />
-        public Tensor KeepMask() => Participation.ge(Cost.Epsilon);
+        /// <summary>
+        /// True for the groups that are kept, shape [out_features] (a new tensor): <c>s_i &gt;= Epsilon</c>, unless
+        /// <see cref="Keep"/> recorded another decision for the current number of groups.
+        /// </summary>
+        public Tensor KeepMask()
+        {
+            if (_keep is not null && _keep.shape[0] == Count) return _keep.clone();
+            return Participation.ge(Cost.Epsilon);
+        }
+
+        /// <summary>
+        /// Records which groups are kept from any threshold's decision (e.g. EMP over a criterion's scores), overriding the
+        /// <c>s_i &gt;= Epsilon</c> rule for <see cref="KeepMask"/>, <see cref="HardPrune"/> and compaction.
+        /// </summary>
+        /// <param name="decision">One entry per group of this layer.</param>
+        public void Keep(KeepDecision decision)
+        {
+            if (decision is null) throw new ArgumentNullException(nameof(decision));
+            if (decision.Count != Count)
+                throw new ArgumentException(
+                    $"The keep decision has {decision.Count} entries but layer '{Name}' has {Count} groups; decide on this layer's scores.", nameof(decision));
+            var keep = decision.ToTensor(Participation.device).DetachFromDisposeScope();
+            _keep?.Dispose();
+            _keep = keep;
+        }
 
         /// <summary>The cost settings (baked in by the generator from the attributes; may be replaced at run time).</summary>
         public CostSpec Cost { get; set; }
@@ -134,14 +159,19 @@ namespace PruneDsl.Game
             GameEquations.ProjectedAscent(Participation, grad, Cost.LearningRate);
         }
 
-        /// <summary>True for the groups whose participation is below Epsilon (to be pruned).</summary>
-        public Tensor PrunedMask() => Participation.lt(Cost.Epsilon);
+        /// <summary>True for the groups to be pruned: the complement of <see cref="KeepMask"/>.</summary>
+        public Tensor PrunedMask()
+        {
+            using var keep = KeepMask();
+            return keep.logical_not();
+        }
 
         /// <summary>How many groups are at or above Epsilon.</summary>
         public int KeptCount()
         {
-            using var kept = Participation.ge(Cost.Epsilon);
-            return (int)kept.sum().item<long>();
+            using var kept = KeepMask();
+            using var sum = kept.sum();
+            return (int)sum.item<long>();
         }
 
         /// <summary>
