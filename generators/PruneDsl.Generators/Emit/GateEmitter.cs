@@ -39,6 +39,47 @@ namespace PruneDsl.Generators.Emit
             w.Line("/// <inheritdoc />");
             w.Line("public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) =>");
             w.Line("    global::PruneDsl.Compaction.Compactor.Reshape(CompactionSteps(), widths);");
+            EmitPrune(w, model);
+        }
+
+        /// <summary>The [Prune] settings per layer and PruneByCriteria; nothing when no layer has [Prune].</summary>
+        private static void EmitPrune(SourceWriter w, PruneModel model)
+        {
+            const string Target = "global::PruneDsl.Pruning.PruneTarget";
+            const string Spec = "global::PruneDsl.Spec.PruneSpec";
+            var pruned = System.Linq.Enumerable.ToList(System.Linq.Enumerable.Where(model.Groups, g => g.Prune is not null));
+            if (pruned.Count == 0) return;
+            foreach (var group in pruned)
+            {
+                var p = group.Prune!;
+                w.Line();
+                w.Line("/// <summary>The [Prune] settings of <c>" + group.FieldName + "</c>: " + p.Criterion + " scores, " + p.Threshold + " threshold.</summary>");
+                w.Line("public static readonly " + Spec + " " + Names.Pascal(group.FieldName) + "Prune = new " + Spec + "(");
+                w.Line("    Criterion: global::PruneDsl.Criterion." + p.Criterion + ",");
+                w.Line("    Threshold: global::PruneDsl.Threshold." + p.Threshold + ",");
+                w.Line("    Sparsity: " + Names.Literal(p.Sparsity) + ",");
+                w.Line("    Beta: " + Names.Literal(p.Beta) + ");");
+            }
+            w.Line();
+            w.Line("/// <summary>Every layer with [Prune] settings, with its gate.</summary>");
+            w.Line("public " + Target + "[] PruneTargets() => new " + Target + "[]");
+            w.Line("{");
+            foreach (var group in pruned)
+                w.Line("    new " + Target + "(" + group.GateProperty + ", " + Names.Pascal(group.FieldName) + "Prune),");
+            w.Line("};");
+            w.Line();
+            w.Line("/// <summary>");
+            w.Line("/// Scores every [Prune] layer with its criterion, decides its keep set with its threshold and records it, so that");
+            w.Line("/// HardPrune() and Compact() honour it. Taylor, Fisher and Wanda first observe up to <paramref name=\"batches\"/>");
+            w.Line("/// batches of <paramref name=\"calibration\"/> (forward, <paramref name=\"loss\"/>, backward; weights unchanged).");
+            w.Line("/// </summary>");
+            w.Line("/// <param name=\"calibration\">Calibration data; needed only when a layer uses an accumulating criterion.</param>");
+            w.Line("/// <param name=\"loss\">Loss of (outputs, labels); needed with <paramref name=\"calibration\"/>.</param>");
+            w.Line("/// <param name=\"batchSize\">Rows per calibration batch.</param>");
+            w.Line("/// <param name=\"batches\">How many calibration batches to observe.</param>");
+            w.Open("public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Pruning.LayerPruneReport> PruneByCriteria(global::PruneDsl.Training.LabeledData? calibration = null, global::System.Func<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>? loss = null, int batchSize = 64, int batches = 4)");
+            w.Line("return global::PruneDsl.Pruning.CriterionPruner.Prune(this, \"" + model.ClassName + "\", PruneTargets(), calibration, loss, batchSize, batches);");
+            w.Close();
         }
     }
 }

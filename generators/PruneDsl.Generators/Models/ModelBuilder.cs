@@ -18,6 +18,7 @@ namespace PruneDsl.Generators.Models
         public const string ParticipationGroupAttribute = "PruneDsl.ParticipationGroupAttribute";
         public const string SparsityAttribute = "PruneDsl.SparsityAttribute";
         public const string SelectionDynamicsAttribute = "PruneDsl.SelectionDynamicsAttribute";
+        public const string PruneAttribute = "PruneDsl.PruneAttribute";
         private const string LinearType = "TorchSharp.Modules.Linear";
         private const string ModuleType = "TorchSharp.torch.nn.Module";
 
@@ -58,6 +59,7 @@ namespace PruneDsl.Generators.Models
 
             var classCost = type.GetAttributes().FirstOrDefault(a => Is(a, CostAttribute));
             var classDynamics = type.GetAttributes().FirstOrDefault(a => Is(a, SelectionDynamicsAttribute));
+            var classPrune = type.GetAttributes().FirstOrDefault(a => Is(a, PruneAttribute));
             var groups = new List<GroupLayerModel>();
             var sparse = new List<SparseLayerModel>();
             var linearFields = type.GetMembers().OfType<IFieldSymbol>()
@@ -96,7 +98,8 @@ namespace PruneDsl.Generators.Models
                         : null;
                     var position = linearFields.IndexOf(field.Name);
                     var next = position >= 0 && position + 1 < linearFields.Count ? linearFields[position + 1] : null;
-                    groups.Add(new GroupLayerModel(field.Name, cost, source, next, dynamics));
+                    var prune = MergePrune(classPrune, attributes.FirstOrDefault(a => Is(a, PruneAttribute)));
+                    groups.Add(new GroupLayerModel(field.Name, cost, source, next, dynamics, prune));
                 }
 
                 if (sparsity is not null
@@ -152,6 +155,34 @@ namespace PruneDsl.Generators.Models
                 cost = CostRules.WithSetting(cost, argument.Key, argument.Value.Value);
             }
             return cost;
+        }
+
+        /// <summary>Class-level [Prune] first, then the field's own [Prune] (its criterion and threshold, and the named values it sets).</summary>
+        private static PruneSpec? MergePrune(AttributeData? classPrune, AttributeData? fieldPrune)
+        {
+            if (classPrune is null && fieldPrune is null) return null;
+            var spec = ApplyPrune(null, classPrune);
+            return ApplyPrune(spec, fieldPrune);
+        }
+
+        private static PruneSpec? ApplyPrune(PruneSpec? spec, AttributeData? attribute)
+        {
+            if (attribute is null) return spec;
+            var args = attribute.ConstructorArguments;
+            var criterion = args.Length > 0 && args[0].Value is int c ? (Criterion)c : spec?.Criterion ?? Criterion.Gate;
+            var threshold = args.Length > 1 && args[1].Value is int t ? (Threshold)t : Threshold.Effective;
+            var result = spec is null ? new PruneSpec(criterion, threshold) : spec with { Criterion = criterion, Threshold = threshold };
+            foreach (var argument in attribute.NamedArguments)
+            {
+                var value = argument.Value.Value;
+                result = argument.Key switch
+                {
+                    "Sparsity" => result with { Sparsity = ToDouble(value, result.Sparsity) },
+                    "Beta" => result with { Beta = ToDouble(value, result.Beta) },
+                    _ => result,
+                };
+            }
+            return result;
         }
 
         private static DynamicsSpec ReadDynamics(AttributeData attribute)

@@ -126,6 +126,48 @@ namespace PruneDsl.Pruning
             return pruner.Apply();
         }
 
+        /// <summary>
+        /// What the generated <c>PruneByCriteria</c> calls: without <paramref name="calibration"/> it applies the
+        /// non-accumulating criteria directly (and throws when a layer needs observed batches); with it, it runs
+        /// <see cref="Run"/>.
+        /// </summary>
+        /// <param name="model">The model; a <c>Module&lt;Tensor, Tensor&gt;</c> when calibration batches are run.</param>
+        /// <param name="modelName">The model class, for messages.</param>
+        /// <param name="targets">The gated layers and their settings.</param>
+        /// <param name="calibration">Calibration data, or null.</param>
+        /// <param name="loss">Loss of (outputs, labels); required with <paramref name="calibration"/>.</param>
+        /// <param name="batchSize">Rows per batch.</param>
+        /// <param name="batches">How many batches to observe.</param>
+        public static IReadOnlyList<LayerPruneReport> Prune(
+            nn.Module model,
+            string modelName,
+            IEnumerable<PruneTarget> targets,
+            LabeledData? calibration,
+            Func<Tensor, Tensor, Tensor>? loss,
+            int batchSize,
+            int batches)
+        {
+            if (model is null) throw new ArgumentNullException(nameof(model));
+            if (calibration is null)
+            {
+                using var pruner = new CriterionPruner(targets);
+                if (pruner.NeedsObservation)
+                {
+                    var names = string.Join(", ", pruner._targets.FindAll(t => t.Spec.NeedsObservation).ConvertAll(t => $"{t.Gate.Name} ({t.Spec.Criterion})"));
+                    throw new InvalidOperationException(
+                        $"{modelName}.PruneByCriteria: the layers {names} use accumulating criteria; pass calibration data and a loss so that a few batches can be observed.");
+                }
+                return pruner.Apply();
+            }
+            if (loss is null)
+                throw new ArgumentNullException(nameof(loss), $"{modelName}.PruneByCriteria: calibration data was given without a loss; pass e.g. (o, y) => functional.cross_entropy(o, y).");
+            if (model is not nn.Module<Tensor, Tensor> forward)
+                throw new ArgumentException(
+                    $"{modelName}.PruneByCriteria: observing calibration batches needs a Module<Tensor, Tensor>; {model.GetType().Name} is not one. Use CriterionPruner with Observe() after your own backward passes.",
+                    nameof(model));
+            return Run(forward, targets, calibration, loss, batchSize, batches);
+        }
+
         /// <summary>Removes Wanda's hooks and frees the accumulated statistics.</summary>
         public void Dispose()
         {
