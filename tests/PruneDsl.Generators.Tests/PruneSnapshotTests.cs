@@ -7,17 +7,17 @@ namespace PruneDsl.Generators.Tests;
 public class PruneSnapshotTests
 {
     /// <summary>
-    /// [Prune] on the class (Taylor + EMP) with a field override (L2 magnitude, target sparsity 0.75). The enum is written
-    /// PruneDsl.Threshold because <c>using static TorchSharp.torch.nn;</c> brings the method nn.Threshold into scope.
+    /// [Prune] on the class (Taylor + EMP) with a field override (L2 magnitude, target sparsity 0.75). The enum is
+    /// PruneThreshold, not Threshold: <c>using static TorchSharp.torch.nn;</c> brings the method nn.Threshold into scope.
     /// </summary>
     public const string PruneByCriteria = Sources.Usings + """
         namespace Examples.Pruning;
 
-        [Prune(Criterion.Taylor, PruneDsl.Threshold.Effective, Beta = 1.5)]
+        [Prune(Criterion.Taylor, PruneThreshold.Effective, Beta = 1.5)]
         public partial class CriteriaMlp : Module<Tensor, Tensor>
         {
             [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
-            [ParticipationGroup, Prune(Criterion.MagnitudeL2, PruneDsl.Threshold.TargetSparsity, Sparsity = 0.75)]
+            [ParticipationGroup, Prune(Criterion.MagnitudeL2, PruneThreshold.TargetSparsity, Sparsity = 0.75)]
             private readonly Linear fc2 = Linear(512, 256);
             private readonly Linear head = Linear(256, 10);
 
@@ -46,9 +46,9 @@ public class PruneSnapshotTests
         var (result, _) = GeneratorHarness.Run(("Model.cs", PruneByCriteria));
         var text = Regex.Replace(result.GeneratedTrees.Single().GetText().ToString(), @"\s+", " ");
 
-        Assert.Contains("Fc1Prune = new global::PruneDsl.Spec.PruneSpec( Criterion: global::PruneDsl.Criterion.Taylor, Threshold: global::PruneDsl.Threshold.Effective, Sparsity: 0.5, Beta: 1.5);", text);
+        Assert.Contains("Fc1Prune = new global::PruneDsl.Spec.PruneSpec( Criterion: global::PruneDsl.Criterion.Taylor, Threshold: global::PruneDsl.PruneThreshold.Effective, Sparsity: 0.5, Beta: 1.5);", text);
         // fc2: its own criterion, threshold and sparsity; Beta from the class.
-        Assert.Contains("Fc2Prune = new global::PruneDsl.Spec.PruneSpec( Criterion: global::PruneDsl.Criterion.MagnitudeL2, Threshold: global::PruneDsl.Threshold.TargetSparsity, Sparsity: 0.75, Beta: 1.5);", text);
+        Assert.Contains("Fc2Prune = new global::PruneDsl.Spec.PruneSpec( Criterion: global::PruneDsl.Criterion.MagnitudeL2, Threshold: global::PruneDsl.PruneThreshold.TargetSparsity, Sparsity: 0.75, Beta: 1.5);", text);
         Assert.Contains("new global::PruneDsl.Pruning.PruneTarget(Fc1Participation, Fc1Prune),", text);
         Assert.Contains("public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Pruning.LayerPruneReport> PruneByCriteria(", text);
     }

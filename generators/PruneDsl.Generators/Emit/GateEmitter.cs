@@ -56,7 +56,7 @@ namespace PruneDsl.Generators.Emit
                 w.Line("/// <summary>The [Prune] settings of <c>" + group.FieldName + "</c>: " + p.Criterion + " scores, " + p.Threshold + " threshold.</summary>");
                 w.Line("public static readonly " + Spec + " " + Names.Pascal(group.FieldName) + "Prune = new " + Spec + "(");
                 w.Line("    Criterion: global::PruneDsl.Criterion." + p.Criterion + ",");
-                w.Line("    Threshold: global::PruneDsl.Threshold." + p.Threshold + ",");
+                w.Line("    Threshold: global::PruneDsl.PruneThreshold." + p.Threshold + ",");
                 w.Line("    Sparsity: " + Names.Literal(p.Sparsity) + ",");
                 w.Line("    Beta: " + Names.Literal(p.Beta) + ");");
             }

@@ -170,7 +170,7 @@ namespace PruneDsl.Generators.Models
             if (attribute is null) return spec;
             var args = attribute.ConstructorArguments;
             var criterion = args.Length > 0 && args[0].Value is int c ? (Criterion)c : spec?.Criterion ?? Criterion.Gate;
-            var threshold = args.Length > 1 && args[1].Value is int t ? (Threshold)t : Threshold.Effective;
+            var threshold = args.Length > 1 && args[1].Value is int t ? (PruneThreshold)t : PruneThreshold.Effective;
             var result = spec is null ? new PruneSpec(criterion, threshold) : spec with { Criterion = criterion, Threshold = threshold };
             foreach (var argument in attribute.NamedArguments)
             {

@@ -47,7 +47,7 @@ namespace PruneDsl.Pruning
 
         /// <summary>
         /// Decides the keep set of <paramref name="gate"/> from <paramref name="scores"/> with <paramref name="spec"/>'s
-        /// threshold, records it on the layer (<c>Keep</c>) and reports it. <see cref="Threshold.Default"/> is the method's
+        /// threshold, records it on the layer (<c>Keep</c>) and reports it. <see cref="PruneThreshold.Default"/> is the method's
         /// own rule: <c>s_i &gt;= Epsilon</c> for the game (Gate criterion only), the layer's TargetSparsity for evolution.
         /// </summary>
         /// <param name="gate">A <see cref="ParticipationLayer"/> or <see cref="PopulationLayer"/>.</param>
@@ -66,12 +66,12 @@ namespace PruneDsl.Pruning
             string thresholdName;
             switch (spec.Threshold)
             {
-                case Threshold.Effective:
+                case PruneThreshold.Effective:
                     var emp = new EffectiveModelPruning(spec.Beta);
                     decision = emp.Select(scores);
                     thresholdName = emp.Name;
                     break;
-                case Threshold.TargetSparsity:
+                case PruneThreshold.TargetSparsity:
                     var target = new TargetSparsity(spec.Sparsity);
                     decision = target.Select(scores);
                     thresholdName = target.Name;
@@ -116,7 +116,7 @@ namespace PruneDsl.Pruning
                 case ParticipationLayer p:
                     if (spec.Criterion != Criterion.Gate)
                         throw new ArgumentException(
-                            $"Layer '{gate.Name}': Threshold.Default for the game keeps s_i >= Epsilon, which only means something for Criterion.Gate, not {spec.Criterion}. Use Threshold.Effective or Threshold.TargetSparsity.",
+                            $"Layer '{gate.Name}': PruneThreshold.Default for the game keeps s_i >= Epsilon, which only means something for Criterion.Gate, not {spec.Criterion}. Use PruneThreshold.Effective or PruneThreshold.TargetSparsity.",
                             nameof(spec));
                     // The game's own rule, in the participations' dtype exactly as ParticipationLayer applies it.
                     using (var kept = p.Participation.ge(p.Cost.Epsilon))
@@ -124,7 +124,7 @@ namespace PruneDsl.Pruning
                         return (new KeepDecision(cpu.data<bool>().ToArray()), FormattableString.Invariant($"participation>=epsilon({p.Cost.Epsilon:R})"));
                 default:
                     throw new ArgumentException(
-                        $"Layer '{gate.Name}' is a {gate.GetType().Name}; Threshold.Default is defined for ParticipationLayer and PopulationLayer only.", nameof(gate));
+                        $"Layer '{gate.Name}' is a {gate.GetType().Name}; PruneThreshold.Default is defined for ParticipationLayer and PopulationLayer only.", nameof(gate));
             }
         }
     }

@@ -16,7 +16,7 @@ namespace PruneDsl.Pruning
     public sealed record LayerPruneReport(
         string Layer,
         Criterion Criterion,
-        Threshold Threshold,
+        PruneThreshold Threshold,
         string ThresholdName,
         int Count,
         int Kept,

@@ -25,7 +25,7 @@ namespace PruneDsl
     }
 
     /// <summary>How the keep set is chosen from the scores under <c>[Prune]</c>.</summary>
-    public enum Threshold
+    public enum PruneThreshold
     {
         /// <summary>The method's own: <c>s_i &lt; Epsilon</c> for the game, <c>TargetSparsity</c> for evolution.</summary>
         Default = 0,
@@ -46,9 +46,9 @@ namespace PruneDsl.Spec
     /// </summary>
     /// <param name="Criterion">The importance criterion.</param>
     /// <param name="Threshold">The threshold.</param>
-    /// <param name="Sparsity">For <see cref="PruneDsl.Threshold.TargetSparsity"/>: the fraction to prune, in [0, 1).</param>
-    /// <param name="Beta">For <see cref="PruneDsl.Threshold.Effective"/>: multiplier of N_eff, finite and greater than 0.</param>
-    public sealed record PruneSpec(Criterion Criterion, Threshold Threshold, double Sparsity = PruneSpec.DefaultSparsity, double Beta = PruneSpec.DefaultBeta)
+    /// <param name="Sparsity">For <see cref="PruneDsl.PruneThreshold.TargetSparsity"/>: the fraction to prune, in [0, 1).</param>
+    /// <param name="Beta">For <see cref="PruneDsl.PruneThreshold.Effective"/>: multiplier of N_eff, finite and greater than 0.</param>
+    public sealed record PruneSpec(Criterion Criterion, PruneThreshold Threshold, double Sparsity = PruneSpec.DefaultSparsity, double Beta = PruneSpec.DefaultBeta)
     {
         /// <summary>Default <see cref="Sparsity"/>.</summary>
         public const double DefaultSparsity = 0.5;
@@ -69,8 +69,8 @@ namespace PruneDsl.Spec
                 problems.Add(new SpecProblem(nameof(Beta), Beta, "must be a finite number greater than 0"));
             if (Criterion < PruneDsl.Criterion.Gate || Criterion > PruneDsl.Criterion.Wanda)
                 problems.Add(new SpecProblem(nameof(Criterion), (double)Criterion, "is not a defined Criterion"));
-            if (Threshold < PruneDsl.Threshold.Default || Threshold > PruneDsl.Threshold.TargetSparsity)
-                problems.Add(new SpecProblem(nameof(Threshold), (double)Threshold, "is not a defined Threshold"));
+            if (Threshold < PruneDsl.PruneThreshold.Default || Threshold > PruneDsl.PruneThreshold.TargetSparsity)
+                problems.Add(new SpecProblem(nameof(Threshold), (double)Threshold, "is not a defined PruneThreshold"));
             return problems;
         }
 

@@ -112,14 +112,14 @@ namespace Examples.Pruning
         /// <summary>The [Prune] settings of <c>fc1</c>: Taylor scores, Effective threshold.</summary>
         public static readonly global::PruneDsl.Spec.PruneSpec Fc1Prune = new global::PruneDsl.Spec.PruneSpec(
             Criterion: global::PruneDsl.Criterion.Taylor,
-            Threshold: global::PruneDsl.Threshold.Effective,
+            Threshold: global::PruneDsl.PruneThreshold.Effective,
             Sparsity: 0.5,
             Beta: 1.5);
 
         /// <summary>The [Prune] settings of <c>fc2</c>: MagnitudeL2 scores, TargetSparsity threshold.</summary>
         public static readonly global::PruneDsl.Spec.PruneSpec Fc2Prune = new global::PruneDsl.Spec.PruneSpec(
             Criterion: global::PruneDsl.Criterion.MagnitudeL2,
-            Threshold: global::PruneDsl.Threshold.TargetSparsity,
+            Threshold: global::PruneDsl.PruneThreshold.TargetSparsity,
             Sparsity: 0.75,
             Beta: 1.5);
 

@@ -52,7 +52,7 @@ public class CriterionPruningTests
         var gate = model.Fc1Participation;
         using (no_grad()) gate.Participation.copy_(tensor(Fc1Participations));
 
-        var report = CriterionPruning.Apply(gate, new PruneSpec(Criterion.Gate, Threshold.Effective));
+        var report = CriterionPruning.Apply(gate, new PruneSpec(Criterion.Gate, PruneThreshold.Effective));
 
         // N_eff = (sum s)^2 / sum s^2 on the (float32) participations; nu = floor(N_eff).
         var s = Fc1Participations.Select(v => (double)v).ToArray();
@@ -89,7 +89,7 @@ public class CriterionPruningTests
         var model = new TinyCompetingMlp();
         var gate = model.Fc1Participation;
         using (no_grad()) gate.Participation.copy_(tensor(Fc1Participations));
-        var report = CriterionPruning.Apply(gate, new PruneSpec(Criterion.Gate, Threshold.Default));
+        var report = CriterionPruning.Apply(gate, new PruneSpec(Criterion.Gate, PruneThreshold.Default));
         Assert.Equal(8, report.Kept); // only 0.001 is below Epsilon = 0.01 (0.01 itself is kept, s >= Epsilon)
         Assert.Null(report.EffectiveSampleSize);
         Assert.Equal(9, report.Count);
@@ -110,7 +110,7 @@ public class CriterionPruningTests
             return Math.Sqrt(r.Sum(v => v * v) + b * b);
         }).ToArray();
 
-        var report = CriterionPruning.Apply(layer, new PruneSpec(Criterion.MagnitudeL2, Threshold.TargetSparsity, Sparsity: 0.5));
+        var report = CriterionPruning.Apply(layer, new PruneSpec(Criterion.MagnitudeL2, PruneThreshold.TargetSparsity, Sparsity: 0.5));
 
         // round(0.5 * 9) = 4 (to even) pruned, 5 kept: the five largest L2 norms.
         var top = norms.Select((v, i) => (v, i)).OrderByDescending(p => p.v).Take(5).Select(p => p.i).ToHashSet();
@@ -134,7 +134,7 @@ public class CriterionPruningTests
         manual_seed(13);
         var model = new TinyEvolvingMlp();
         var layer = model.PopulationLayers[1]; // 7 groups, TargetSparsity 0.35: round(2.45) = 2 pruned
-        var report = CriterionPruning.Apply(layer, new PruneSpec(Criterion.MagnitudeL1, Threshold.Default));
+        var report = CriterionPruning.Apply(layer, new PruneSpec(Criterion.MagnitudeL1, PruneThreshold.Default));
         Assert.Equal(7, report.Count);
         Assert.Equal(5, report.Kept);
         Assert.Equal(5, layer.KeptCount());
@@ -148,7 +148,7 @@ public class CriterionPruningTests
         var gate = model.Fc1Participation;
         var x = randn(24, 12);
         var y = randint(0, 3, 24, dtype: ScalarType.Int64);
-        var spec = new PruneSpec(Criterion.Taylor, Threshold.Effective);
+        var spec = new PruneSpec(Criterion.Taylor, PruneThreshold.Effective);
 
         // Hand computation: mean over batches of |<grad theta_i, theta_i>| (row and bias).
         var sum = new double[9];
@@ -201,10 +201,10 @@ public class CriterionPruningTests
     {
         var model = new TinyCompetingMlp();
         var gate = model.Fc1Participation;
-        var noBatches = Assert.Throws<InvalidOperationException>(() => CriterionPruning.Apply(gate, new PruneSpec(Criterion.Fisher, Threshold.Effective)));
+        var noBatches = Assert.Throws<InvalidOperationException>(() => CriterionPruning.Apply(gate, new PruneSpec(Criterion.Fisher, PruneThreshold.Effective)));
         Assert.Contains("CriterionPruner", noBatches.Message);
-        var def = Assert.Throws<ArgumentException>(() => CriterionPruning.Apply(gate, new PruneSpec(Criterion.MagnitudeL1, Threshold.Default)));
-        Assert.Contains("Threshold.Effective", def.Message);
+        var def = Assert.Throws<ArgumentException>(() => CriterionPruning.Apply(gate, new PruneSpec(Criterion.MagnitudeL1, PruneThreshold.Default)));
+        Assert.Contains("PruneThreshold.Effective", def.Message);
         var wrong = Assert.Throws<ArgumentException>(() => gate.Keep(new KeepDecision(new[] { true, false })));
         Assert.Contains("fc1", wrong.Message);
     }
@@ -217,7 +217,7 @@ public class CriterionPruningTests
     [InlineData(0.5, double.NaN, "Beta = NaN")]
     public void Invalid_prune_spec_values_throw_naming_the_value(double sparsity, double beta, string named)
     {
-        var spec = new PruneSpec(Criterion.Taylor, Threshold.Effective, sparsity, beta);
+        var spec = new PruneSpec(Criterion.Taylor, PruneThreshold.Effective, sparsity, beta);
         Assert.Single(spec.Validate());
         var ex = Assert.Throws<ArgumentException>(() => spec.EnsureValid("fc1"));
         Assert.Contains(named, ex.Message);
@@ -225,6 +225,6 @@ public class CriterionPruningTests
         Assert.Contains("[Prune]", ex.Message);
         var model = new TinyCompetingMlp();
         Assert.Throws<ArgumentException>(() => CriterionPruning.Apply(model.Fc1Participation, spec with { Criterion = Criterion.Gate }));
-        Assert.Empty(new PruneSpec(Criterion.Gate, Threshold.TargetSparsity, 0.0, 0.5).Validate());
+        Assert.Empty(new PruneSpec(Criterion.Gate, PruneThreshold.TargetSparsity, 0.0, 0.5).Validate());
     }
 }

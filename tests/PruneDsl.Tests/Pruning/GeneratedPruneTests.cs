@@ -10,11 +10,11 @@ using static TorchSharp.torch.nn;
 namespace PruneDsl.Tests.Pruning;
 
 /// <summary>Taylor + EMP on the class; fc2 overrides it with its own participations (Gate) + EMP.</summary>
-[Prune(Criterion.Taylor, PruneDsl.Threshold.Effective)]
+[Prune(Criterion.Taylor, PruneThreshold.Effective)]
 public sealed partial class PrunableMlp : Module<Tensor, Tensor>
 {
     [ParticipationGroup] private readonly Linear fc1 = Linear(12, 9);
-    [ParticipationGroup, Prune(Criterion.Gate, PruneDsl.Threshold.Effective)] private readonly Linear fc2 = Linear(9, 7);
+    [ParticipationGroup, Prune(Criterion.Gate, PruneThreshold.Effective)] private readonly Linear fc2 = Linear(9, 7);
     private readonly Linear head = Linear(7, 3);
 
     public PrunableMlp() : base(nameof(PrunableMlp)) => RegisterComponents();
