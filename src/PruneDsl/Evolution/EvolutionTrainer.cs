@@ -107,30 +107,12 @@ namespace PruneDsl.Evolution
 
         /// <summary>One pass over the shuffled training data; returns the mean loss.</summary>
         private double TrainEpoch(optim.Optimizer optimizer, LabeledData train, Generator generator, int epoch,
-            IProgress<(int Epoch, int Batch, int Batches)>? batchProgress, bool selection)
-        {
-            var batches = (int)((train.Count + _options.BatchSize - 1) / _options.BatchSize);
-            if (_options.MaxBatchesPerEpoch is int cap) batches = Math.Min(batches, cap);
-            using var order = randperm(train.Count, generator: generator);
-            double lossSum = 0;
-            for (var b = 0; b < batches; b++)
-            {
-                using var scope = NewDisposeScope();
-                var index = order[(b * _options.BatchSize)..(int)Math.Min((b + 1L) * _options.BatchSize, train.Count)];
-                var x = train.Inputs.index_select(0, index);
-                var y = train.Labels.index_select(0, index);
-                optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(_model.call(x), y);
-                loss.backward();
-                if (epoch == 1 && b == 0) EnsureGatesApplied();
-                if (selection) _populations.StepPopulations();
-                optimizer.step();
-                if (!selection) _populations.HardPrune();
-                lossSum += loss.ToDouble(); // any floating dtype
-                batchProgress?.Report((epoch, b + 1, batches));
-            }
-            return lossSum / batches;
-        }
+            IProgress<(int Epoch, int Batch, int Batches)>? batchProgress, bool selection) =>
+            TrainingLoop.RunEpoch(_model, optimizer, train, _options.BatchSize, _options.MaxBatchesPerEpoch, generator, epoch,
+                afterBackward: selection ? _populations.StepPopulations : null,
+                afterStep: selection ? null : _populations.HardPrune,
+                firstBatchCheck: EnsureGatesApplied,
+                batchProgress: batchProgress);
 
         private EvolutionEpochReport Report(EvolutionPhase phase, int epoch, double loss, LabeledData test, Stopwatch clock,
             IProgress<EvolutionEpochReport>? progress)
@@ -154,13 +136,7 @@ namespace PruneDsl.Evolution
             return null;
         }
 
-        private void EnsureGatesApplied()
-        {
-            var bypassed = _populations.PopulationLayers.Where(l => l.GateCalls == 0).Select(l => l.Name).ToList();
-            if (bypassed.Count > 0)
-                throw new InvalidOperationException(
-                    $"The population masses of {string.Join(", ", bypassed)} were not applied in the forward pass of '{_model.GetType().Name}'. " +
-                    "The mass is a forward hook, which TorchSharp runs only through call(): write 'layer.call(x)' instead of 'layer.forward(x)' in forward().");
-        }
+        private void EnsureGatesApplied() => TrainingLoop.EnsureGatesApplied(
+            _populations.PopulationLayers.Select(l => (l.Name, l.GateCalls)), _model.GetType().Name, "population masses");
     }
 }

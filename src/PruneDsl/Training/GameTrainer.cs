@@ -46,8 +46,6 @@ namespace PruneDsl.Training
             var weights = WeightParameters().ToList();
             using var optimizer = CreateOptimizer(weights);
             var generator = new Generator((ulong)_options.Seed);
-            var batchesPerEpoch = (int)((train.Count + _options.BatchSize - 1) / _options.BatchSize);
-            if (_options.MaxBatchesPerEpoch is int cap) batchesPerEpoch = Math.Min(batchesPerEpoch, cap);
             var epochs = new List<EpochReport>();
             var sparse = (_model as ISparseModel)?.SparseLayers ?? Array.Empty<NmMaskedLinear>();
             _model.train();
@@ -55,27 +53,20 @@ namespace PruneDsl.Training
             for (var epoch = 1; epoch <= _options.Epochs; epoch++)
             {
                 var updateParticipations = epoch > _options.ParticipationWarmupEpochs;
-                using var order = randperm(train.Count, generator: generator);
-                double lossSum = 0;
-                for (var b = 0; b < batchesPerEpoch; b++)
-                {
-                    using var scope = NewDisposeScope();
-                    var index = order[(b * _options.BatchSize)..(int)Math.Min((b + 1L) * _options.BatchSize, train.Count)];
-                    var x = train.Inputs.index_select(0, index);
-                    var y = train.Labels.index_select(0, index);
-                    optimizer.zero_grad();
-                    var loss = nn.functional.cross_entropy(_model.call(x), y);
-                    loss.backward();
-                    if (epoch == 1 && b == 0) EnsureGatesApplied();
-                    if (updateParticipations) _game.StepParticipations();
-                    foreach (var layer in sparse) layer.BeforeOptimizerStep();
-                    optimizer.step();
-                    foreach (var layer in sparse) layer.AfterOptimizerStep();
-                    lossSum += loss.ToDouble();
-                    batchProgress?.Report((epoch, b + 1, batchesPerEpoch));
-                }
+                var loss = TrainingLoop.RunEpoch(_model, optimizer, train, _options.BatchSize, _options.MaxBatchesPerEpoch, generator, epoch,
+                    afterBackward: () =>
+                    {
+                        if (updateParticipations) _game.StepParticipations();
+                        foreach (var layer in sparse) layer.BeforeOptimizerStep();
+                    },
+                    afterStep: sparse.Count == 0 ? null : () =>
+                    {
+                        foreach (var layer in sparse) layer.AfterOptimizerStep();
+                    },
+                    firstBatchCheck: EnsureGatesApplied,
+                    batchProgress: batchProgress);
 
-                var report = new EpochReport(epoch, lossSum / batchesPerEpoch, Evaluation.Accuracy(_model, test),
+                var report = new EpochReport(epoch, loss, Evaluation.Accuracy(_model, test),
                     LayerStates(), clock.Elapsed);
                 epochs.Add(report);
                 progress?.Report(report);
@@ -96,14 +87,8 @@ namespace PruneDsl.Training
         private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> weights) =>
             WeightOptimizerFactory.Create(weights, _options.Optimizer, _options.LearningRate, _options.Momentum, _options.WeightDecay);
 
-        private void EnsureGatesApplied()
-        {
-            var bypassed = _game.ParticipationLayers.Where(l => l.GateCalls == 0).Select(l => l.Name).ToList();
-            if (bypassed.Count > 0)
-                throw new InvalidOperationException(
-                    $"The participation gates of {string.Join(", ", bypassed)} were not applied in the forward pass of '{_model.GetType().Name}'. " +
-                    "The gate is a forward hook, which TorchSharp runs only through call(): write 'layer.call(x)' instead of 'layer.forward(x)' in forward().");
-        }
+        private void EnsureGatesApplied() => TrainingLoop.EnsureGatesApplied(
+            _game.ParticipationLayers.Select(l => (l.Name, l.GateCalls)), _model.GetType().Name, "participation gates");
 
         /// <summary>Averages the gradients of a few training batches, then computes the certificate from them.</summary>
         private EquilibriumCertificate Certify(LabeledData train)
