@@ -39,6 +39,7 @@ namespace PruneDsl.Analyzers
             foreach (var field in facts.Fields)
                 if (field.Cost is not null) Validate(field.Cost, report, cancellationToken);
             var declared = facts.TrainingLength is null ? null : ValidateSchedule(facts.TrainingLength, report, cancellationToken);
+            ValidateDynamicsAndPrune(facts.Type, report, cancellationToken);
 
             var pending = new List<PendingGamma>();
             foreach (var field in facts.Fields)
@@ -91,6 +92,36 @@ namespace PruneDsl.Analyzers
         {
             foreach (var problem in Apply(CostSpec.Default, cost).Validate())
                 ReportInvalid("Cost", cost, problem, report, cancellationToken);
+        }
+
+        /// <summary>
+        /// PD0010 for every [SelectionDynamics] and [Prune] of the class and its fields: their named settings over the
+        /// defaults, read and validated by the same Spec rules the generator and the runtime use.
+        /// </summary>
+        private static void ValidateDynamicsAndPrune(INamedTypeSymbol type, Action<Diagnostic> report, CancellationToken cancellationToken)
+        {
+            var attributes = type.GetAttributes()
+                .Concat(type.GetMembers().OfType<IFieldSymbol>().SelectMany(f => f.GetAttributes()));
+            foreach (var attribute in attributes)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var named = attribute.NamedArguments.Where(a => a.Value.Kind != TypedConstantKind.Error).ToList();
+                switch (attribute.AttributeClass?.ToDisplayString())
+                {
+                    case "PruneDsl.SelectionDynamicsAttribute":
+                        var dynamics = DynamicsSpec.Default;
+                        foreach (var argument in named) dynamics = dynamics.WithSetting(argument.Key, argument.Value.Value);
+                        foreach (var problem in dynamics.Validate())
+                            ReportInvalid("SelectionDynamics", attribute, problem, report, cancellationToken);
+                        break;
+                    case "PruneDsl.PruneAttribute":
+                        var prune = new PruneSpec(Criterion.Gate, PruneThreshold.Effective);
+                        foreach (var argument in named) prune = prune.WithSetting(argument.Key, argument.Value.Value);
+                        foreach (var problem in prune.Validate())
+                            ReportInvalid("Prune", attribute, problem, report, cancellationToken);
+                        break;
+                }
+            }
         }
 
         /// <summary>PD0010 for [TrainingLength]; returns the schedule when it is valid.</summary>

@@ -47,6 +47,14 @@ public class CostDiagnosticTests
         Expect(DiagnosticCatalog.InvalidSetting, 2, "Cost", "Benefit", "7", "is not a defined BenefitSign"));
 
     [Fact]
+    public Task Invalid_selection_dynamics_and_prune_settings_are_PD0010_on_the_argument() => VerifyAsync(
+        OneLayer("[SelectionDynamics(Dynamics.Replicator, {|#0:LearningRate = -1|}, {|#1:TargetSparsity = 1.0|})]",
+            "[ParticipationGroup, Prune(Criterion.MagnitudeL2, PruneThreshold.TargetSparsity, {|#2:Sparsity = 1.5|})]"),
+        Expect(DiagnosticCatalog.InvalidSetting, 0, "SelectionDynamics", "LearningRate", "-1", "must be a finite number greater than 0"),
+        Expect(DiagnosticCatalog.InvalidSetting, 1, "SelectionDynamics", "TargetSparsity", "1", "must lie in [0, 1)"),
+        Expect(DiagnosticCatalog.InvalidSetting, 2, "Prune", "Sparsity", "1.5", "must lie in [0, 1)"));
+
+    [Fact]
     public Task Invalid_training_length_is_PD0010_on_the_argument_or_the_attribute() => VerifyAsync(
         OneLayer("[TrainingLength({|#0:Epochs = 0|}, StepsPerEpoch = 469)]", "[ParticipationGroup]")
         + "\n[{|#1:TrainingLength|}] public partial class Other : Module<Tensor, Tensor>\n{\n    [ParticipationGroup] private readonly Linear fc = Linear(8, 8);\n    public Other() : base(\"Other\") { }\n    public override Tensor forward(Tensor x) => x;\n}",

@@ -174,13 +174,7 @@ namespace PruneDsl.Generators.Models
             var result = spec is null ? new PruneSpec(criterion, threshold) : spec with { Criterion = criterion, Threshold = threshold };
             foreach (var argument in attribute.NamedArguments)
             {
-                var value = argument.Value.Value;
-                result = argument.Key switch
-                {
-                    "Sparsity" => result with { Sparsity = ToDouble(value, result.Sparsity) },
-                    "Beta" => result with { Beta = ToDouble(value, result.Beta) },
-                    _ => result,
-                };
+                result = result.WithSetting(argument.Key, argument.Value.Value);
             }
             return result;
         }
@@ -191,27 +185,9 @@ namespace PruneDsl.Generators.Models
             if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int kind)
                 spec = spec with { Kind = (Dynamics)kind };
             foreach (var argument in attribute.NamedArguments)
-            {
-                var value = argument.Value.Value;
-                spec = argument.Key switch
-                {
-                    "LearningRate" => spec with { LearningRate = ToDouble(value, spec.LearningRate) },
-                    "Smoothing" => spec with { Smoothing = ToDouble(value, spec.Smoothing) },
-                    "TargetSparsity" => spec with { TargetSparsity = ToDouble(value, spec.TargetSparsity) },
-                    _ => spec,
-                };
-            }
+                spec = spec.WithSetting(argument.Key, argument.Value.Value);
             return spec;
         }
-
-        private static double ToDouble(object? value, double fallback) => value switch
-        {
-            double d => d,
-            float f => f,
-            int i => i,
-            long l => l,
-            _ => fallback,
-        };
 
         private static bool Is(AttributeData attribute, string metadataName) =>
             attribute.AttributeClass?.ToDisplayString() == metadataName;

@@ -335,7 +335,10 @@ namespace PruneDsl.Spec
                 NumberStyles.Float, CultureInfo.InvariantCulture);
         }
 
-        private static bool TryToDouble(object? value, out double result)
+        /// <summary>An attribute argument's constant as a double (any numeric type); false for anything else.</summary>
+        /// <param name="value">The constant.</param>
+        /// <param name="result">Its value.</param>
+        public static bool TryToDouble(object? value, out double result)
         {
             switch (value)
             {

@@ -51,6 +51,24 @@ namespace PruneDsl.Spec
         /// <summary>The settings with every value at its default.</summary>
         public static DynamicsSpec Default { get; } = new DynamicsSpec();
 
+        /// <summary>
+        /// The spec with one <c>[SelectionDynamics]</c> named argument applied (unknown names and non-numeric values leave
+        /// it unchanged): the one rule the generator and the analyzers both read the attribute with.
+        /// </summary>
+        /// <param name="property">The attribute property.</param>
+        /// <param name="value">Its constant value.</param>
+        public DynamicsSpec WithSetting(string property, object? value)
+        {
+            if (!CostRules.TryToDouble(value, out var d)) return this;
+            switch (property)
+            {
+                case nameof(LearningRate): return this with { LearningRate = d };
+                case nameof(Smoothing): return this with { Smoothing = d };
+                case nameof(TargetSparsity): return this with { TargetSparsity = d };
+                default: return this;
+            }
+        }
+
         /// <summary>One <see cref="SpecProblem"/> per invalid value (empty when valid).</summary>
         public IReadOnlyList<SpecProblem> Validate()
         {

@@ -59,6 +59,23 @@ namespace PruneDsl.Spec
         /// <summary>Whether the criterion needs batches observed before scoring (Taylor, Fisher, Wanda).</summary>
         public bool NeedsObservation => Criterion == PruneDsl.Criterion.Taylor || Criterion == PruneDsl.Criterion.Fisher || Criterion == PruneDsl.Criterion.Wanda;
 
+        /// <summary>
+        /// The spec with one <c>[Prune]</c> named argument applied (unknown names and non-numeric values leave it
+        /// unchanged): the one rule the generator and the analyzers both read the attribute with.
+        /// </summary>
+        /// <param name="property">The attribute property.</param>
+        /// <param name="value">Its constant value.</param>
+        public PruneSpec WithSetting(string property, object? value)
+        {
+            if (!CostRules.TryToDouble(value, out var d)) return this;
+            switch (property)
+            {
+                case nameof(Sparsity): return this with { Sparsity = d };
+                case nameof(Beta): return this with { Beta = d };
+                default: return this;
+            }
+        }
+
         /// <summary>One <see cref="SpecProblem"/> per invalid value (empty when valid).</summary>
         public IReadOnlyList<SpecProblem> Validate()
         {
