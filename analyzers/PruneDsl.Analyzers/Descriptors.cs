@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using PruneDsl.Roslyn;
 using PruneDsl.Spec;
 
 namespace PruneDsl.Analyzers
@@ -10,7 +11,7 @@ namespace PruneDsl.Analyzers
     internal static class Descriptors
     {
         private static readonly Dictionary<string, DiagnosticDescriptor> ById =
-            DiagnosticCatalog.AnalyzerEntries.ToDictionary(e => e.Id, Create);
+            DiagnosticCatalog.AnalyzerEntries.ToDictionary(e => e.Id, CatalogDescriptors.Create);
 
         /// <summary>Every descriptor the analyzers report, in id order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } =
@@ -18,17 +19,5 @@ namespace PruneDsl.Analyzers
 
         /// <summary>The descriptor of one catalog entry.</summary>
         public static DiagnosticDescriptor For(DiagnosticEntry entry) => ById[entry.Id];
-
-        private static DiagnosticDescriptor Create(DiagnosticEntry entry) => new(
-            entry.Id, entry.Title, entry.MessageFormat, entry.Category,
-            entry.Level switch
-            {
-                DiagnosticLevel.Error => DiagnosticSeverity.Error,
-                DiagnosticLevel.Warning => DiagnosticSeverity.Warning,
-                _ => DiagnosticSeverity.Info,
-            },
-            isEnabledByDefault: true,
-            description: null,
-            helpLinkUri: entry.HelpLink);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 using PruneDsl.Generators.Emit;
 using PruneDsl.Generators.Models;
+using PruneDsl.Roslyn;
 using PruneDsl.Spec;
 
 namespace PruneDsl.Generators
@@ -88,18 +89,7 @@ namespace PruneDsl.Generators
             DiagnosticCatalog.RegisterComponentsConflict,
             DiagnosticCatalog.UnsupportedClassShape,
             DiagnosticCatalog.NoInferenceModule,
-        }.ToDictionary(e => e.Id, ToDescriptor);
-
-        /// <summary>The Roslyn descriptor of a catalog entry.</summary>
-        internal static DiagnosticDescriptor ToDescriptor(DiagnosticEntry entry) => new(
-            entry.Id, entry.Title, entry.MessageFormat, entry.Category,
-            entry.Level switch
-            {
-                DiagnosticLevel.Error => DiagnosticSeverity.Error,
-                DiagnosticLevel.Warning => DiagnosticSeverity.Warning,
-                _ => DiagnosticSeverity.Info,
-            },
-            isEnabledByDefault: true, helpLinkUri: entry.HelpLink);
+        }.ToDictionary(e => e.Id, CatalogDescriptors.Create);
 
         private static Diagnostic ToDiagnostic(DiagnosticInfo info)
         {
