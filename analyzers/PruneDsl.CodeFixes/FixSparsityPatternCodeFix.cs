@@ -1,8 +1,6 @@
-using System.Collections.Immutable;
+using System;
 using System.Composition;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -13,32 +11,21 @@ namespace PruneDsl.CodeFixes
 {
     /// <summary>PD0018: replaces a malformed [Sparsity] string with the nearest valid pattern the analyzer computed.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FixSparsityPatternCodeFix)), Shared]
-    public sealed class FixSparsityPatternCodeFix : CodeFixProvider
+    public sealed class FixSparsityPatternCodeFix : SyntaxCodeFix
     {
-        /// <inheritdoc />
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticCatalog.InvalidSparsityPattern.Id);
+        /// <summary>Fixes DiagnosticCatalog.InvalidSparsityPattern.</summary>
+        public FixSparsityPatternCodeFix() : base(DiagnosticCatalog.InvalidSparsityPattern) { }
 
         /// <inheritdoc />
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        /// <inheritdoc />
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override (string Title, Func<SyntaxNode> NewRoot)? Fix(SyntaxNode root, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null) return;
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (!diagnostic.Properties.TryGetValue(FixProperties.Pattern, out var pattern) || pattern is null) continue;
-                if (!SparsityPattern.TryParse(pattern, out _, out _)) continue;
-                var argument = root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<AttributeArgumentSyntax>();
-                if (argument is null) continue;
-                var literal = SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(pattern))
-                    .WithTriviaFrom(argument.Expression);
-                context.RegisterCodeFix(CodeAction.Create(
-                    "Use \"" + pattern + "\"",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(argument.Expression, literal))),
-                    nameof(FixSparsityPatternCodeFix)), diagnostic);
-            }
+            if (!diagnostic.Properties.TryGetValue(FixProperties.Pattern, out var pattern) || pattern is null) return null;
+            if (!SparsityPattern.TryParse(pattern, out _, out _)) return null;
+            var argument = root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<AttributeArgumentSyntax>();
+            if (argument is null) return null;
+            var literal = SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(pattern))
+                .WithTriviaFrom(argument.Expression);
+            return ("Use \"" + pattern + "\"", () => root.ReplaceNode(argument.Expression, literal));
         }
     }
 }

@@ -1,10 +1,7 @@
-using System.Collections.Immutable;
+using System;
 using System.Composition;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -14,31 +11,20 @@ namespace PruneDsl.CodeFixes
 {
     /// <summary>PD0001 (reported by the source generator): adds the <c>partial</c> modifier to the model class.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakePartialCodeFix)), Shared]
-    public sealed class MakePartialCodeFix : CodeFixProvider
+    public sealed class MakePartialCodeFix : SyntaxCodeFix
     {
-        /// <inheritdoc />
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticCatalog.ClassNotPartial.Id);
+        /// <summary>Fixes DiagnosticCatalog.ClassNotPartial.</summary>
+        public MakePartialCodeFix() : base(DiagnosticCatalog.ClassNotPartial) { }
 
         /// <inheritdoc />
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        /// <inheritdoc />
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override (string Title, Func<SyntaxNode> NewRoot)? Fix(SyntaxNode root, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null) return;
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                var declaration = root.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.FirstAncestorOrSelf<TypeDeclarationSyntax>();
-                if (declaration is null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword)) continue;
-                context.RegisterCodeFix(CodeAction.Create(
-                    "Make '" + declaration.Identifier.ValueText + "' partial",
-                    ct => Apply(context.Document, root, declaration, ct),
-                    nameof(MakePartialCodeFix)), diagnostic);
-            }
+            var declaration = root.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+            if (declaration is null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword)) return null;
+            return ("Make '" + declaration.Identifier.ValueText + "' partial", () => root.ReplaceNode(declaration, Apply(declaration)));
         }
 
-        private static Task<Document> Apply(Document document, SyntaxNode root, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
+        private static TypeDeclarationSyntax Apply(TypeDeclarationSyntax declaration)
         {
             var partial = SyntaxFactory.Token(SyntaxKind.PartialKeyword).WithTrailingTrivia(SyntaxFactory.Space);
             TypeDeclarationSyntax updated;
@@ -55,7 +41,7 @@ namespace PruneDsl.CodeFixes
                 // 'partial' must come last, right before 'class'.
                 updated = declaration.WithModifiers(declaration.Modifiers.Add(partial));
             }
-            return Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(declaration, updated)));
+            return updated;
         }
     }
 }

@@ -1,10 +1,8 @@
+using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -17,28 +15,17 @@ namespace PruneDsl.CodeFixes
     /// would configure nothing, PD0021). Other attributes stay.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveOutputGroupCodeFix)), Shared]
-    public sealed class RemoveOutputGroupCodeFix : CodeFixProvider
+    public sealed class RemoveOutputGroupCodeFix : SyntaxCodeFix
     {
-        /// <inheritdoc />
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticCatalog.GroupOnOutputLayer.Id);
+        /// <summary>Fixes DiagnosticCatalog.GroupOnOutputLayer.</summary>
+        public RemoveOutputGroupCodeFix() : base(DiagnosticCatalog.GroupOnOutputLayer) { }
 
         /// <inheritdoc />
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        /// <inheritdoc />
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override (string Title, Func<SyntaxNode> NewRoot)? Fix(SyntaxNode root, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null) return;
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                var attribute = root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<AttributeSyntax>();
-                if (attribute?.FirstAncestorOrSelf<FieldDeclarationSyntax>() is not { } field) continue;
-                context.RegisterCodeFix(CodeAction.Create(
-                    "Remove [ParticipationGroup] from the output layer",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(field, Apply(field)))),
-                    nameof(RemoveOutputGroupCodeFix)), diagnostic);
-            }
+            var attribute = root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<AttributeSyntax>();
+            if (attribute?.FirstAncestorOrSelf<FieldDeclarationSyntax>() is not { } field) return null;
+            return ("Remove [ParticipationGroup] from the output layer", () => root.ReplaceNode(field, Apply(field)));
         }
 
         private static FieldDeclarationSyntax Apply(FieldDeclarationSyntax field)

@@ -1,9 +1,7 @@
-using System.Collections.Immutable;
+using System;
 using System.Composition;
 using System.Linq;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -18,31 +16,19 @@ namespace PruneDsl.CodeFixes
     /// [ParticipationGroup]. docs/diagnostics/PD0011.md explains the value.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SetGammaCodeFix)), Shared]
-    public sealed class SetGammaCodeFix : CodeFixProvider
+    public sealed class SetGammaCodeFix : SyntaxCodeFix
     {
-        /// <inheritdoc />
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-            ImmutableArray.Create(DiagnosticCatalog.CostCannotPrune.Id, DiagnosticCatalog.L1BudgetTooSmall.Id);
+        /// <summary>Fixes DiagnosticCatalog.CostCannotPrune, DiagnosticCatalog.L1BudgetTooSmall.</summary>
+        public SetGammaCodeFix() : base(DiagnosticCatalog.CostCannotPrune, DiagnosticCatalog.L1BudgetTooSmall) { }
 
         /// <inheritdoc />
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        /// <inheritdoc />
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        protected override (string Title, Func<SyntaxNode> NewRoot)? Fix(SyntaxNode root, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null) return;
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (!diagnostic.Properties.TryGetValue(FixProperties.Gamma, out var gamma) || gamma is null) continue;
-                if (SyntaxFactory.ParseExpression(gamma) is not LiteralExpressionSyntax literal) continue;
-                var attribute = root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<AttributeSyntax>();
-                if (attribute is null) continue;
-                context.RegisterCodeFix(CodeAction.Create(
-                    "Set Gamma = " + gamma + " so that groups can be pruned",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(Apply(root, attribute, literal))),
-                    nameof(SetGammaCodeFix)), diagnostic);
-            }
+            if (!diagnostic.Properties.TryGetValue(FixProperties.Gamma, out var gamma) || gamma is null) return null;
+            if (SyntaxFactory.ParseExpression(gamma) is not LiteralExpressionSyntax literal) return null;
+            var attribute = root.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<AttributeSyntax>();
+            if (attribute is null) return null;
+            return ("Set Gamma = " + gamma + " so that groups can be pruned", () => Apply(root, attribute, literal));
         }
 
         private static SyntaxNode Apply(SyntaxNode root, AttributeSyntax attribute, LiteralExpressionSyntax value)
