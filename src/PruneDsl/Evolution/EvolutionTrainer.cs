@@ -52,7 +52,7 @@ namespace PruneDsl.Evolution
             var epochs = new List<EvolutionEpochReport>();
             _model.train();
 
-            using (var optimizer = WeightOptimizerFactory.Create(_model.parameters(), _options.Optimizer, _options.LearningRate, _options.Momentum, _options.WeightDecay))
+            using (var optimizer = _options.CreateOptimizer(_model.parameters()))
             {
                 for (var epoch = 1; epoch <= _options.Epochs; epoch++)
                 {
@@ -74,8 +74,7 @@ namespace PruneDsl.Evolution
             var fineTuneStart = clock.Elapsed;
             if (_options.FineTuneEpochs > 0)
             {
-                using var optimizer = WeightOptimizerFactory.Create(_model.parameters(), _options.Optimizer,
-                    _options.FineTuneLearningRate ?? _options.LearningRate, _options.Momentum, _options.WeightDecay);
+                using var optimizer = _options.CreateOptimizer(_model.parameters(), _options.FineTuneLearningRate);
                 for (var k = 1; k <= _options.FineTuneEpochs; k++)
                 {
                     var epoch = _options.Epochs + k;

@@ -14,32 +14,8 @@ namespace PruneDsl.Evolution
     /// How an evolution run trains the weights, prunes and fine-tunes. Defaults: the experiment of "Pruning as Evolution"
     /// (MNIST MLP, 20 epochs, batch 128; the optimizer is not stated in the abstract, Adam at 1e-3 is the common choice).
     /// </summary>
-    public sealed record EvolutionTrainingOptions
+    public sealed record EvolutionTrainingOptions : WeightTrainingOptions
     {
-        /// <summary>Passes over the training data with masses evolving every step.</summary>
-        public int Epochs { get; init; } = 20;
-
-        /// <summary>Examples per step.</summary>
-        public int BatchSize { get; init; } = 128;
-
-        /// <summary>The weight optimizer.</summary>
-        public WeightOptimizer Optimizer { get; init; } = WeightOptimizer.Adam;
-
-        /// <summary>Weight learning rate.</summary>
-        public double LearningRate { get; init; } = 1e-3;
-
-        /// <summary>Momentum (SGD only).</summary>
-        public double Momentum { get; init; } = 0.9;
-
-        /// <summary>Weight decay of the optimizer (decoupled for AdamW).</summary>
-        public double WeightDecay { get; init; }
-
-        /// <summary>Seed of the shuffling order.</summary>
-        public long Seed { get; init; } = 1;
-
-        /// <summary>Caps the batches per epoch (for quick runs and tests); null uses all the data.</summary>
-        public int? MaxBatchesPerEpoch { get; init; }
-
         /// <summary>
         /// The fraction of populations made extinct after training, in [0, 1); null uses each layer's
         /// <c>[SelectionDynamics(TargetSparsity = ...)]</c> (with <see cref="ThresholdScope.Global"/> the layers must agree).
@@ -65,15 +41,10 @@ namespace PruneDsl.Evolution
         public double? FineTuneLearningRate { get; init; }
 
         /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid option.</summary>
-        public void EnsureValid()
+        public override void EnsureValid()
         {
-            if (Epochs < 1) throw new ArgumentException($"Epochs must be at least 1; got {Epochs}.");
-            if (BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1; got {BatchSize}.");
-            CheckRate(LearningRate, nameof(LearningRate));
+            base.EnsureValid();
             if (FineTuneLearningRate is double f) CheckRate(f, nameof(FineTuneLearningRate));
-            if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"WeightDecay must be a finite number >= 0; got {WeightDecay}.");
-            if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentException($"Momentum must lie in [0, 1); got {Momentum}.");
-            if (MaxBatchesPerEpoch is < 1) throw new ArgumentException($"MaxBatchesPerEpoch must be at least 1; got {MaxBatchesPerEpoch}.");
             if (TargetSparsity is double p) CheckSparsity(p, nameof(TargetSparsity));
             if (Scope is not (ThresholdScope.PerLayer or ThresholdScope.Global)) throw new ArgumentException($"Scope {Scope} is not a ThresholdScope.");
             if (MinKeptPerLayer < 0) throw new ArgumentException($"MinKeptPerLayer must be >= 0; got {MinKeptPerLayer}.");
@@ -85,11 +56,6 @@ namespace PruneDsl.Evolution
                 CheckSparsity(point.Sparsity, "a Sweep sparsity");
                 if (point.Scope is not (ThresholdScope.PerLayer or ThresholdScope.Global)) throw new ArgumentException($"Sweep scope {point.Scope} is not a ThresholdScope.");
             }
-        }
-
-        private static void CheckRate(double value, string name)
-        {
-            if (!(value > 0) || double.IsInfinity(value)) throw new ArgumentException($"{name} must be a finite number > 0; got {value}.");
         }
 
         private static void CheckSparsity(double value, string name)

@@ -84,8 +84,7 @@ namespace PruneDsl.Training
         /// <summary>The model's parameters without the participations (which only the game updates).</summary>
         public IEnumerable<Parameter> WeightParameters() => _model.parameters();
 
-        private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> weights) =>
-            WeightOptimizerFactory.Create(weights, _options.Optimizer, _options.LearningRate, _options.Momentum, _options.WeightDecay);
+        private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> weights) => _options.CreateOptimizer(weights);
 
         private void EnsureGatesApplied() => TrainingLoop.EnsureGatesApplied(
             _game.ParticipationLayers.Select(l => (l.Name, l.GateCalls)), _model.GetType().Name, "participation gates");
