@@ -1,3 +1,4 @@
+using PruneDsl.Examples;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -104,21 +105,21 @@ public static class CommandLine
                         };
                         break;
                     case "--data": data = Next(); break;
-                    case "--epochs": epochs = PositiveInt(Next(), "--epochs"); break;
-                    case "--finetune": fineTune = NonNegativeInt(Next(), "--finetune"); break;
-                    case "--lr": lr = PositiveNumber(Next(), "--lr"); break;
-                    case "--batch": batch = PositiveInt(Next(), "--batch"); break;
+                    case "--epochs": epochs = Arguments.PositiveInt(Next(), "--epochs"); break;
+                    case "--finetune": fineTune = Arguments.NonNegativeInt(Next(), "--finetune"); break;
+                    case "--lr": lr = Arguments.PositiveNumber(Next(), "--lr"); break;
+                    case "--batch": batch = Arguments.PositiveInt(Next(), "--batch"); break;
                     case "--criteria": criteria = List(Next(), AllCriteria, "--criteria"); break;
-                    case "--score-batches": scoreBatches = PositiveInt(Next(), "--score-batches"); break;
-                    case "--fc1": fc1 = PositiveInt(Next(), "--fc1"); break;
-                    case "--fc2": fc2 = PositiveInt(Next(), "--fc2"); break;
-                    case "--scratch-epochs": scratchEpochs = PositiveInt(Next(), "--scratch-epochs"); break;
-                    case "--game-epochs": gameEpochs = PositiveInt(Next(), "--game-epochs"); break;
-                    case "--evolution-epochs": evolutionEpochs = PositiveInt(Next(), "--evolution-epochs"); break;
+                    case "--score-batches": scoreBatches = Arguments.PositiveInt(Next(), "--score-batches"); break;
+                    case "--fc1": fc1 = Arguments.PositiveInt(Next(), "--fc1"); break;
+                    case "--fc2": fc2 = Arguments.PositiveInt(Next(), "--fc2"); break;
+                    case "--scratch-epochs": scratchEpochs = Arguments.PositiveInt(Next(), "--scratch-epochs"); break;
+                    case "--game-epochs": gameEpochs = Arguments.PositiveInt(Next(), "--game-epochs"); break;
+                    case "--evolution-epochs": evolutionEpochs = Arguments.PositiveInt(Next(), "--evolution-epochs"); break;
                     case "--skip": skip = List(Next(), CompareRows, "--skip"); break;
-                    case "--seed": seed = PositiveInt(Next(), "--seed"); break;
-                    case "--train-limit": trainLimit = PositiveInt(Next(), "--train-limit"); break;
-                    case "--max-batches": maxBatches = PositiveInt(Next(), "--max-batches"); break;
+                    case "--seed": seed = Arguments.PositiveInt(Next(), "--seed"); break;
+                    case "--train-limit": trainLimit = Arguments.PositiveInt(Next(), "--train-limit"); break;
+                    case "--max-batches": maxBatches = Arguments.PositiveInt(Next(), "--max-batches"); break;
                     case "--json": json = Next(); break;
                     case "--help" or "-h": Console.WriteLine(Usage); return null;
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
@@ -146,16 +147,4 @@ public static class CommandLine
                 throw new ArgumentException($"{name}: unknown entry '{item}'; choose from {string.Join(", ", allowed)}.");
         return allowed.Where(items.Contains).ToList();
     }
-
-    private static int PositiveInt(string text, string name) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
-            ? v : throw new ArgumentException($"{name} takes a whole number > 0; got '{text}'.");
-
-    private static int NonNegativeInt(string text, string name) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
-            ? v : throw new ArgumentException($"{name} takes a whole number >= 0; got '{text}'.");
-
-    private static double PositiveNumber(string text, string name) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v)
-            ? v : throw new ArgumentException($"{name} takes a number > 0; got '{text}'.");
 }

@@ -8,7 +8,7 @@ using System;
 using System.IO;
 using System.Text.Json;
 using MnistCompare;
-using PruneDsl.Data;
+using PruneDsl.Examples;
 using PruneDsl.Training;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -16,25 +16,9 @@ using static TorchSharp.torch;
 var options = CommandLine.Parse(args);
 if (options is null) return 2;
 
-set_num_threads(Math.Max(1, Environment.ProcessorCount));
-// Redirected output (logs, notes) gets Spectre's 80 columns otherwise, which wraps the wide tables.
-if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 150;
-string dataDirectory;
-try
-{
-    dataDirectory = options.DataDirectory ?? new MnistFetcher(log: m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]")).Ensure();
-}
-catch (Exception e)
-{
-    AnsiConsole.MarkupLineInterpolated($"[red]Could not obtain MNIST:[/] {e.Message}");
-    return 1;
-}
-
-using var trainSet = MnistDataset.Load(dataDirectory, MnistSplit.Train, options.TrainLimit is int t ? DataSubset.First(t) : null);
-using var testSet = MnistDataset.Load(dataDirectory, MnistSplit.Test);
-var train = new LabeledData(trainSet.Images, trainSet.Labels);
-var test = new LabeledData(testSet.Images, testSet.Labels);
-AnsiConsole.MarkupLineInterpolated($"MNIST from [blue]{dataDirectory}[/]: {train.Count} training, {test.Count} test images.");
+using var mnist = ExampleConsole.Start(options.DataDirectory, options.TrainLimit);
+if (mnist is null) return 1;
+var (train, test) = (mnist.Train, mnist.Test);
 
 object summary;
 if (options.Mode == Mode.Emp)

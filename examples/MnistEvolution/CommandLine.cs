@@ -1,3 +1,4 @@
+using PruneDsl.Examples;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -71,12 +72,12 @@ public static class CommandLine
                             : new[] { Configuration.All.FirstOrDefault(c => c.Key == key) ?? throw new ArgumentException($"Unknown dynamic '{key}'.") });
                         break;
                     case "--data": data = Next(); break;
-                    case "--epochs": epochs = PositiveInt(Next(), "--epochs"); break;
-                    case "--lr": lr = Number(Next(), "--lr"); break;
-                    case "--weight-decay": wd = Number(Next(), "--weight-decay"); break;
-                    case "--mass-lr": massLr = Number(Next(), "--mass-lr"); break;
-                    case "--smoothing": smoothing = Number(Next(), "--smoothing"); break;
-                    case "--sparsity": sparsity = Number(Next(), "--sparsity"); break;
+                    case "--epochs": epochs = Arguments.PositiveInt(Next(), "--epochs"); break;
+                    case "--lr": lr = Arguments.Number(Next(), "--lr"); break;
+                    case "--weight-decay": wd = Arguments.Number(Next(), "--weight-decay"); break;
+                    case "--mass-lr": massLr = Arguments.Number(Next(), "--mass-lr"); break;
+                    case "--smoothing": smoothing = Arguments.Number(Next(), "--smoothing"); break;
+                    case "--sparsity": sparsity = Arguments.Number(Next(), "--sparsity"); break;
                     case "--scope":
                         scope = Next() switch
                         {
@@ -90,10 +91,10 @@ public static class CommandLine
                         fineTuneEpochs = int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
                             : throw new ArgumentException($"--fine-tune-epochs takes a whole number >= 0; got '{k}'.");
                         break;
-                    case "--fine-tune-lr": fineTuneLr = Number(Next(), "--fine-tune-lr"); break;
-                    case "--seed": seed = PositiveInt(Next(), "--seed"); break;
-                    case "--train-limit": trainLimit = PositiveInt(Next(), "--train-limit"); break;
-                    case "--max-batches": maxBatches = PositiveInt(Next(), "--max-batches"); break;
+                    case "--fine-tune-lr": fineTuneLr = Arguments.Number(Next(), "--fine-tune-lr"); break;
+                    case "--seed": seed = Arguments.PositiveInt(Next(), "--seed"); break;
+                    case "--train-limit": trainLimit = Arguments.PositiveInt(Next(), "--train-limit"); break;
+                    case "--max-batches": maxBatches = Arguments.PositiveInt(Next(), "--max-batches"); break;
                     case "--json": json = Next(); break;
                     case "--help" or "-h": Console.WriteLine(Usage); return null;
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
@@ -110,12 +111,4 @@ public static class CommandLine
         return new Options(configs.Distinct().ToList(), data, epochs, lr, wd, massLr, smoothing, sparsity, scope,
             fineTuneEpochs, fineTuneLr, seed, trainLimit, maxBatches, json);
     }
-
-    private static int PositiveInt(string text, string name) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
-            ? v : throw new ArgumentException($"{name} takes a whole number > 0; got '{text}'.");
-
-    private static double Number(string text, string name) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)
-            ? v : throw new ArgumentException($"{name} takes a number >= 0; got '{text}'.");
 }

@@ -1,3 +1,4 @@
+using PruneDsl.Examples;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -68,7 +69,7 @@ public static class CommandLine
                         });
                         break;
                     case "--data": data = Next(); break;
-                    case "--epochs": epochs = PositiveInt(Next(), "--epochs"); break;
+                    case "--epochs": epochs = Arguments.PositiveInt(Next(), "--epochs"); break;
                     case "--optimizer":
                         optimizer = Next() switch
                         {
@@ -78,8 +79,8 @@ public static class CommandLine
                             var o => throw new ArgumentException($"Unknown optimizer '{o}'."),
                         };
                         break;
-                    case "--lr": lr = Number(Next(), "--lr"); break;
-                    case "--weight-decay": wd = Number(Next(), "--weight-decay"); break;
+                    case "--lr": lr = Arguments.Number(Next(), "--lr"); break;
+                    case "--weight-decay": wd = Arguments.Number(Next(), "--weight-decay"); break;
                     case "--sign":
                         sign = Next() switch
                         {
@@ -89,9 +90,9 @@ public static class CommandLine
                             var s => throw new ArgumentException($"Unknown sign '{s}'."),
                         };
                         break;
-                    case "--seed": seed = PositiveInt(Next(), "--seed"); break;
-                    case "--train-limit": trainLimit = PositiveInt(Next(), "--train-limit"); break;
-                    case "--max-batches": maxBatches = PositiveInt(Next(), "--max-batches"); break;
+                    case "--seed": seed = Arguments.PositiveInt(Next(), "--seed"); break;
+                    case "--train-limit": trainLimit = Arguments.PositiveInt(Next(), "--train-limit"); break;
+                    case "--max-batches": maxBatches = Arguments.PositiveInt(Next(), "--max-batches"); break;
                     case "--json": json = Next(); break;
                     case "--help" or "-h": Console.WriteLine(Usage); return null;
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
@@ -107,12 +108,4 @@ public static class CommandLine
         if (configs.Count == 0) configs.Add(Configuration.All.Single(c => c.Key == "default"));
         return new Options(configs.Distinct().ToList(), data, epochs, optimizer, lr, wd, sign, seed, trainLimit, maxBatches, json);
     }
-
-    private static int PositiveInt(string text, string name) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
-            ? v : throw new ArgumentException($"{name} takes a whole number > 0; got '{text}'.");
-
-    private static double Number(string text, string name) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)
-            ? v : throw new ArgumentException($"{name} takes a number >= 0; got '{text}'.");
 }

@@ -11,7 +11,7 @@ using System.Linq;
 using System.Text.Json;
 using MnistGame;
 using PruneDsl;
-using PruneDsl.Data;
+using PruneDsl.Examples;
 using PruneDsl.Training;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -19,22 +19,9 @@ using static TorchSharp.torch;
 var options = CommandLine.Parse(args);
 if (options is null) return 2;
 
-set_num_threads(Math.Max(1, Environment.ProcessorCount));
-MnistSplits mnist;
-try
-{
-    mnist = MnistSplits.Load(options.DataDirectory, options.TrainLimit is int t ? DataSubset.First(t) : null,
-        m => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]"));
-}
-catch (Exception e)
-{
-    AnsiConsole.MarkupLineInterpolated($"[red]Could not read MNIST:[/] {e.Message}");
-    return 1;
-}
-
-using var _ = mnist;
+using var mnist = ExampleConsole.Start(options.DataDirectory, options.TrainLimit);
+if (mnist is null) return 1;
 var (train, test) = (mnist.Train, mnist.Test);
-AnsiConsole.MarkupLineInterpolated($"MNIST from [blue]{mnist.Directory}[/]: {train.Count} training, {test.Count} test images.");
 
 var results = new List<RunSummary>();
 foreach (var config in options.Configurations)
