@@ -31,9 +31,9 @@ public class GeneratorSnapshotTests
 
         // fc1: Gamma and Benefit from the field; Beta, Eta, LearningRate from the class; Alpha and Epsilon defaults.
         Assert.Contains("Fc1Cost = new global::PruneDsl.Spec.CostSpec( Alpha: 1.0, Beta: 0.01, Gamma: 0.2, Eta: 0.001, LearningRate: 0.01, Epsilon: 0.01, Benefit: global::PruneDsl.BenefitSign.Literal);", text);
-        // fc2 turns competition off, so its step skips the Gram product; fc1 keeps it.
-        Assert.Contains("Fc1Participation.Step(withCompetition: true);", text);
-        Assert.Contains("Fc2Participation.Step(withCompetition: false);", text);
+        // fc2 turns competition off (its layer skips the Gram product at run time, from its Cost); fc1 keeps it.
+        Assert.Contains("Fc2Cost = new global::PruneDsl.Spec.CostSpec( Alpha: 1.0, Beta: 0.01, Gamma: 0.02, Eta: 0.0,", text);
+        Assert.Contains("Fc1Participation.Step(); Fc2Participation.Step();", text);
     }
 
     [Fact]

@@ -38,13 +38,7 @@ namespace PruneDsl.Generators.Emit
             w.Line("/// <inheritdoc />");
             w.Open("public void StepParticipations()");
             foreach (var group in games)
-            {
-                var competition = group.Cost.Eta != 0;
-                w.Line(competition
-                    ? "// " + group.FieldName + ": Eta = " + Names.Prose(group.Cost.Eta) + ", so the competition term is included."
-                    : "// " + group.FieldName + ": Eta = 0, so the competition term is skipped.");
-                w.Line(group.GateProperty + ".Step(withCompetition: " + (competition ? "true" : "false") + ");");
-            }
+                w.Line(group.GateProperty + ".Step();");
             w.Close();
             w.Line();
         }
@@ -57,7 +51,7 @@ namespace PruneDsl.Generators.Emit
             w.Line("/// Cost settings of <c>" + group.FieldName + "</c> (from " + group.CostSource + "): alpha " + Names.Prose(c.Alpha)
                 + ", beta " + Names.Prose(c.Beta) + ", gamma " + Names.Prose(c.Gamma) + ", eta " + Names.Prose(c.Eta) + ",");
             w.Line("/// lr_s " + Names.Prose(c.LearningRate) + ", pruned below " + Names.Prose(c.Epsilon) + ", benefit read as " + c.Benefit + ".");
-            w.Line("/// The utility gradient (equations.md Eq. 13) for this layer is therefore");
+            w.Line("/// The utility gradient (docs/equations.md Eq. 13) for this layer is therefore");
             w.Line("/// <c>" + GradientProse(c) + "</c>.");
             w.Line("/// </summary>");
             w.Line("public static readonly global::PruneDsl.Spec.CostSpec " + pascal + "Cost = new global::PruneDsl.Spec.CostSpec(");

@@ -4,7 +4,7 @@ using PruneDsl.Spec;
 namespace PruneDsl
 {
     /// <summary>
-    /// The game's cost settings (equations.md section 1). On a model class it sets the defaults of every
+    /// The game's cost settings (docs/equations.md section 1). On a model class it sets the defaults of every
     /// <see cref="ParticipationGroupAttribute"/> field; on a field it overrides only the properties it names.
     /// </summary>
     /// <example>

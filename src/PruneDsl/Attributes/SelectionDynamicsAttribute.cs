@@ -4,7 +4,7 @@ using PruneDsl.Spec;
 namespace PruneDsl
 {
     /// <summary>
-    /// Prunes by evolution instead of the game ("Pruning as Evolution", equations.md section 2): every neuron of a
+    /// Prunes by evolution instead of the game ("Pruning as Evolution", docs/equations.md section 2): every neuron of a
     /// <c>[ParticipationGroup]</c> layer is a population whose mass scales its output and evolves under the chosen selection
     /// dynamic, with fitness from the first-order loss decrease of its output. On the class it applies to every group layer;
     /// on a field, to that layer only. After training, the <see cref="TargetSparsity"/> fraction with the lowest mass is

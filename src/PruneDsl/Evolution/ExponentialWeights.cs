@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace PruneDsl.Evolution
 {
     /// <summary>
-    /// Exponential weights (multiplicative weights, the discrete replicator; equations.md section 2):
+    /// Exponential weights (multiplicative weights, the discrete replicator; docs/equations.md section 2):
     /// <c>m_i &lt;- m_i exp(lr f_i) / Z</c> with Z chosen so the masses have mean 1, i.e.
     /// <c>m &lt;- N softmax(log m + lr f)</c>.
     /// </summary>

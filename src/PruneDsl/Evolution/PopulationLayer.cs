@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace PruneDsl.Evolution
 {
     /// <summary>
-    /// The populations of one evolving Linear layer ("Pruning as Evolution", equations.md section 2): one mass
+    /// The populations of one evolving Linear layer ("Pruning as Evolution", docs/equations.md section 2): one mass
     /// <c>m_i</c> per output neuron, multiplying the neuron's output, evolving every step under a selection dynamic with
     /// fitness <c>f_i = -dL/dm_i</c> (the first-order loss decrease of growing the population), smoothed exponentially.
     /// After training, <see cref="PruneToSparsity(double)"/> makes the lowest-mass fraction extinct and

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace PruneDsl.Evolution
 {
     /// <summary>
-    /// The replicator dynamic (equations.md section 2), one explicit Euler step of <c>dm_i/dt = m_i (f_i - f_bar)</c> with
+    /// The replicator dynamic (docs/equations.md section 2), one explicit Euler step of <c>dm_i/dt = m_i (f_i - f_bar)</c> with
     /// the layer's mass-weighted mean fitness <c>f_bar = sum_j m_j f_j / sum_j m_j</c>:
     /// <c>m_i &lt;- max(0, m_i (1 + lr (f_i - f_bar)))</c>, then rescaled to mean 1.
     /// </summary>

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace PruneDsl.Game
 {
     /// <summary>
-    /// The equations of "Pruning as a Game" (equations.md section 1), each written once. Every tensor argument is a
+    /// The equations of "Pruning as a Game" (docs/equations.md section 1), each written once. Every tensor argument is a
     /// vector over the N groups of one layer; <c>inner</c> is <c>&lt;grad_theta_i L, theta_i&gt;</c>, <c>normSquared</c> is
     /// <c>||theta_i||^2</c> and <c>competition</c> is <c>sum_{j != i} s_j &lt;theta_i, theta_j&gt;</c> (or null when Eta = 0).
     /// </summary>

@@ -128,16 +128,16 @@ namespace PruneDsl.Game
         public Tensor GroupInner() => GroupGradients.Inner(_layer, Name, "a participation step");
 
         /// <summary>
-        /// dU_i/ds_i (Eq. 13) for every group from the current gradients. The competition term is computed only when
-        /// <paramref name="withCompetition"/> is true and Eta &gt; 0.
+        /// dU_i/ds_i (Eq. 13) for every group from the current gradients. The competition term's Gram product is computed
+        /// only when the current <see cref="Cost"/> has Eta &gt; 0 (decided here, at every step, because <see cref="Cost"/>
+        /// may be replaced at run time).
         /// </summary>
-        /// <param name="withCompetition">Whether to include the competition term (the generator passes Eta &gt; 0).</param>
-        public Tensor UtilityGradient(bool withCompetition)
+        public Tensor UtilityGradient()
         {
             using var _ = no_grad();
             using var inner = GroupInner();
             using var benefit = GameEquations.Benefit(inner, Cost.Benefit);
-            var competes = withCompetition && Cost.Eta != 0;
+            var competes = Cost.Eta != 0;
             using var normSquared = Cost.Beta != 0 || competes ? GroupNormSquared() : null;
             using var competition = competes ? CompetitionTerm(normSquared!) : null;
             return GameEquations.UtilityGradient(benefit, normSquared, Participation, competition, Cost);
@@ -152,10 +152,9 @@ namespace PruneDsl.Game
         }
 
         /// <summary>One projected gradient-ascent step (Eq. 17) with the layer's learning rate.</summary>
-        /// <param name="withCompetition">Whether to include the competition term.</param>
-        public void Step(bool withCompetition)
+        public void Step()
         {
-            using var grad = UtilityGradient(withCompetition);
+            using var grad = UtilityGradient();
             GameEquations.ProjectedAscent(Participation, grad, Cost.LearningRate);
         }
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace PruneDsl.Scoring
 {
     /// <summary>
-    /// Optimal Brain Damage with a diagonal Fisher (equations.md section 4): the loss change of removing weight q is
+    /// Optimal Brain Damage with a diagonal Fisher (docs/equations.md section 4): the loss change of removing weight q is
     /// <c>theta_q^2 H_qq / 2</c>, with the Hessian diagonal replaced by the empirical Fisher
     /// <c>F_q = mean over observed batches of (dL/dtheta_q)^2</c> (squared mini-batch gradients). A neuron's score is
     /// the sum over its group (fan-in row and bias): <c>sum_j theta_ij^2 F_ij / 2 + b_i^2 F_b_i / 2</c>.

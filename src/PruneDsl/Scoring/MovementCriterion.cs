@@ -21,7 +21,7 @@ namespace PruneDsl.Scoring
     }
 
     /// <summary>
-    /// Movement importance (Sanh et al. 2020; equations.md section 4): scores each neuron's group (fan-in row and bias)
+    /// Movement importance (Sanh et al. 2020; docs/equations.md section 4): scores each neuron's group (fan-in row and bias)
     /// by how its weights changed since a reference snapshot taken with <see cref="Snapshot"/> (e.g. the pretrained
     /// weights before fine-tuning). See <see cref="MovementScore"/> for the two readings; the default is
     /// <see cref="MovementScore.AwayFromZero"/>.

@@ -1,7 +1,7 @@
 namespace PruneDsl
 {
     /// <summary>
-    /// How the game reads the benefit term <c>B_i = alpha * s_i * &lt;grad_theta_i L, theta_i&gt;</c> of equations.md section 1.
+    /// How the game reads the benefit term <c>B_i = alpha * s_i * &lt;grad_theta_i L, theta_i&gt;</c> of docs/equations.md section 1.
     /// </summary>
     /// <remarks>
     /// With effective weights <c>s_i * theta_i</c> the chain rule gives <c>dL/ds_i = &lt;grad L, theta_i&gt;</c>, so ascent on the

@@ -62,7 +62,7 @@ namespace PruneDsl.Spec
     }
 
     /// <summary>
-    /// Whether a cost setting can prune at all, and how far it can get within a training run (equations.md section 1,
+    /// Whether a cost setting can prune at all, and how far it can get within a training run (docs/equations.md section 1,
     /// docs/diagnostics/PD0011.md and PD0012.md have the derivations).
     /// </summary>
     /// <param name="Mechanism">Which cost term can take participations below Epsilon.</param>
@@ -79,7 +79,7 @@ namespace PruneDsl.Spec
     }
 
     /// <summary>
-    /// What the competition term does for one layer of N groups of width d (equations.md section 1, docs/diagnostics/PD0015.md).
+    /// What the competition term does for one layer of N groups of width d (docs/equations.md section 1, docs/diagnostics/PD0015.md).
     /// </summary>
     /// <param name="UniqueEquilibriumGuaranteed">
     /// <c>Eta &lt; 2 * Beta</c> (or Eta = 0): the potential stays strictly concave, whatever the weights, so the equilibrium is unique.

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 
 namespace PruneDsl
 {
-    /// <summary>The selection dynamic under which a layer's populations (neurons) evolve (equations.md section 2).</summary>
+    /// <summary>The selection dynamic under which a layer's populations (neurons) evolve (docs/equations.md section 2).</summary>
     public enum Dynamics
     {
         /// <summary>Replicator: <c>dm_i/dt = m_i (f_i - f_bar)</c> with the layer's mass-weighted mean fitness.</summary>

@@ -3,7 +3,7 @@ using System;
 namespace PruneDsl.Spec
 {
     /// <summary>
-    /// The scalar arithmetic of Effective Model Pruning (EMP, arXiv 2509.25606; equations.md section 3), written once:
+    /// The scalar arithmetic of Effective Model Pruning (EMP, arXiv 2509.25606; docs/equations.md section 3), written once:
     /// the effective sample size, the keep count and the Theorem 4.2 lower bound on the retained mass, with the
     /// correction the published bound needs when one component is kept. Plain doubles only (no tensors), so the
     /// runtime thresholds and the analyzers share it.

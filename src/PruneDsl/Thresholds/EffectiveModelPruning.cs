@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace PruneDsl.Thresholds
 {
     /// <summary>
-    /// Effective Model Pruning (arXiv 2509.25606; equations.md section 3): keeps the top <c>nu = floor(beta N_eff)</c>
+    /// Effective Model Pruning (arXiv 2509.25606; docs/equations.md section 3): keeps the top <c>nu = floor(beta N_eff)</c>
     /// components, where <c>N_eff = 1 / sum_i omega_i^2</c> is the effective sample size of the normalized scores
     /// <c>omega_i = |s_i| / sum_j |s_j|</c>. Works for any score vector.
     /// </summary>

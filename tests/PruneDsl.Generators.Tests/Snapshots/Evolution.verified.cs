@@ -42,7 +42,7 @@ namespace Examples.Evolution
         /// <summary>
         /// Cost settings of <c>fc3</c> (from defaults, with Gamma from the field's [Cost]): alpha 1, beta 0, gamma 0.001, eta 0,
         /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
-        /// The utility gradient (equations.md Eq. 13) for this layer is therefore
+        /// The utility gradient (docs/equations.md Eq. 13) for this layer is therefore
         /// <c>1 * -&lt;grad L, theta_i&gt; - 0.001 * sign(s_i)</c>.
         /// </summary>
         public static readonly global::PruneDsl.Spec.CostSpec Fc3Cost = new global::PruneDsl.Spec.CostSpec(
@@ -66,8 +66,7 @@ namespace Examples.Evolution
         /// <inheritdoc />
         public void StepParticipations()
         {
-            // fc3: Eta = 0, so the competition term is skipped.
-            Fc3Participation.Step(withCompetition: false);
+            Fc3Participation.Step();
         }
 
         /// <summary>

@@ -34,7 +34,7 @@ namespace Examples.Pruning
         /// <summary>
         /// Cost settings of <c>fc1</c> (from defaults): alpha 1, beta 0, gamma 0.0007, eta 0,
         /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
-        /// The utility gradient (equations.md Eq. 13) for this layer is therefore
+        /// The utility gradient (docs/equations.md Eq. 13) for this layer is therefore
         /// <c>1 * -&lt;grad L, theta_i&gt; - 0.0007 * sign(s_i)</c>.
         /// </summary>
         public static readonly global::PruneDsl.Spec.CostSpec Fc1Cost = new global::PruneDsl.Spec.CostSpec(
@@ -52,7 +52,7 @@ namespace Examples.Pruning
         /// <summary>
         /// Cost settings of <c>fc2</c> (from defaults): alpha 1, beta 0, gamma 0.0007, eta 0,
         /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
-        /// The utility gradient (equations.md Eq. 13) for this layer is therefore
+        /// The utility gradient (docs/equations.md Eq. 13) for this layer is therefore
         /// <c>1 * -&lt;grad L, theta_i&gt; - 0.0007 * sign(s_i)</c>.
         /// </summary>
         public static readonly global::PruneDsl.Spec.CostSpec Fc2Cost = new global::PruneDsl.Spec.CostSpec(
@@ -76,10 +76,8 @@ namespace Examples.Pruning
         /// <inheritdoc />
         public void StepParticipations()
         {
-            // fc1: Eta = 0, so the competition term is skipped.
-            Fc1Participation.Step(withCompetition: false);
-            // fc2: Eta = 0, so the competition term is skipped.
-            Fc2Participation.Step(withCompetition: false);
+            Fc1Participation.Step();
+            Fc2Participation.Step();
         }
 
         /// <summary>Hard-prunes every gated layer: pruned groups get gate 0 and zero rows and biases.</summary>

@@ -33,7 +33,7 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
     /// <summary>
     /// Cost settings of <c>input_layer</c> (from defaults): alpha 1, beta 0, gamma 0.0007, eta 0,
     /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
-    /// The utility gradient (equations.md Eq. 13) for this layer is therefore
+    /// The utility gradient (docs/equations.md Eq. 13) for this layer is therefore
     /// <c>1 * -&lt;grad L, theta_i&gt; - 0.0007 * sign(s_i)</c>.
     /// </summary>
     public static readonly global::PruneDsl.Spec.CostSpec InputLayerCost = new global::PruneDsl.Spec.CostSpec(
@@ -51,7 +51,7 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
     /// <summary>
     /// Cost settings of <c>hidden</c> (from defaults): alpha 1, beta 0, gamma 0.0007, eta 0,
     /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
-    /// The utility gradient (equations.md Eq. 13) for this layer is therefore
+    /// The utility gradient (docs/equations.md Eq. 13) for this layer is therefore
     /// <c>1 * -&lt;grad L, theta_i&gt; - 0.0007 * sign(s_i)</c>.
     /// </summary>
     public static readonly global::PruneDsl.Spec.CostSpec HiddenCost = new global::PruneDsl.Spec.CostSpec(
@@ -69,7 +69,7 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
     /// <summary>
     /// Cost settings of <c>_bottleneck</c> (from defaults): alpha 1, beta 0, gamma 0.0007, eta 0,
     /// lr_s 1, pruned below 0.01, benefit read as LossAligned.
-    /// The utility gradient (equations.md Eq. 13) for this layer is therefore
+    /// The utility gradient (docs/equations.md Eq. 13) for this layer is therefore
     /// <c>1 * -&lt;grad L, theta_i&gt; - 0.0007 * sign(s_i)</c>.
     /// </summary>
     public static readonly global::PruneDsl.Spec.CostSpec BottleneckCost = new global::PruneDsl.Spec.CostSpec(
@@ -93,12 +93,9 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
     /// <inheritdoc />
     public void StepParticipations()
     {
-        // input_layer: Eta = 0, so the competition term is skipped.
-        InputLayerParticipation.Step(withCompetition: false);
-        // hidden: Eta = 0, so the competition term is skipped.
-        HiddenParticipation.Step(withCompetition: false);
-        // _bottleneck: Eta = 0, so the competition term is skipped.
-        BottleneckParticipation.Step(withCompetition: false);
+        InputLayerParticipation.Step();
+        HiddenParticipation.Step();
+        BottleneckParticipation.Step();
     }
 
     /// <summary>Hard-prunes every gated layer: pruned groups get gate 0 and zero rows and biases.</summary>

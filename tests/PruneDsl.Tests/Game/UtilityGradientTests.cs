@@ -31,7 +31,7 @@ public class UtilityGradientTests
 
         foreach (var (layer, linear) in model.ParticipationLayers.Zip(new[] { model.Fc1, model.Fc2 }))
         {
-            var generated = layer.UtilityGradient(withCompetition: true).to(float64);
+            var generated = layer.UtilityGradient().to(float64);
             var cost = layer.Cost;
 
             // Independent: theta_i = [W_i, b_i]; inner_i = <dL/dtheta_i, theta_i> from the raw gradients.

@@ -92,7 +92,7 @@ namespace PruneDsl.Tests.Thresholds
         [Fact]
         public void NuOneCounterexample_ViolatesThePublishedBoundButNotTheCorrectedOne()
         {
-            // equations.md: omega = (1/2 + d, 1/2 - d, 0, 0) with d = 0.05: N_eff = 1/0.505 < 2, nu = 1, s_eff = 0.55,
+            // docs/equations.md: omega = (1/2 + d, 1/2 - d, 0, 0) with d = 0.05: N_eff = 1/0.505 < 2, nu = 1, s_eff = 0.55,
             // while the published formula gives 0.683 for N = 4.
             var r = Emp.Select(new[] { 0.55, 0.45, 0.0, 0.0 });
             Assert.Equal(1 / 0.505, r.EffectiveSampleSize, 12);
