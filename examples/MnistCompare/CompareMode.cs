@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using PruneDsl.Compaction;
 using PruneDsl.Evolution;
+using PruneDsl.Pruning;
 using PruneDsl.Scoring;
 using PruneDsl.Thresholds;
 using PruneDsl.Training;
@@ -82,26 +83,25 @@ public static class CompareMode
 
         // One TargetSparsity per layer, p = (N - K) / N, so that round(p N) = N - K neurons are pruned and exactly K kept.
         var layers = model.HiddenLayers;
-        var targets = new[] { options.Fc1, options.Fc2 };
-        var summaries = new List<LayerPruneSummary>();
-        for (var i = 0; i < layers.Count; i++)
+        var widths = new[] { options.Fc1, options.Fc2 };
+        PruneReport report;
+        using (var pruner = new CriterionPruner(layers.Select((l, i) =>
         {
-            var n = (int)layers[i].Layer.weight!.shape[0];
-            var pruner = new StructuredPruner(MagnitudeCriterion.L2, new TargetSparsity((double)(n - targets[i]) / n));
-            var layerReport = pruner.Prune(new[] { layers[i] });
-            if (layerReport.Kept != targets[i])
-                throw new InvalidOperationException($"Layer '{layers[i].Name}': target sparsity kept {layerReport.Kept} neurons instead of {targets[i]}.");
-            summaries.AddRange(layerReport.Layers);
-        }
-        var report = new PruneReport(MagnitudeCriterion.L2.Name, "target-sparsity", ThresholdScope.PerLayer, true, summaries, null);
+            var n = (int)l.Layer.weight!.shape[0];
+            return new PruneTarget(l.Name, l.Layer, MagnitudeCriterion.L2, new TargetSparsity((double)(n - widths[i]) / n));
+        })))
+            report = pruner.Apply();
+        for (var i = 0; i < layers.Count; i++)
+            if (report.Layers[i].Kept != widths[i])
+                throw new InvalidOperationException($"Layer '{layers[i].Name}': target sparsity kept {report.Layers[i].Kept} neurons instead of {widths[i]}.");
         var pruned = Evaluation.Accuracy(model, test);
         AnsiConsole.MarkupLineInterpolated($"magnitude-L2 pruned to {options.Fc1} / {options.Fc2}: test {pruned:P2} before the fine-tune.");
         var final = pruned;
         if (options.FineTuneEpochs > 0)
         {
-            var decisions = summaries.Select(s => s.Decision).ToList();
+            var decisions = report.Layers.Select(l => l.Decision).ToList();
             PlainTraining.Train(model, train, test, settings, options.FineTuneEpochs, options.Seed + 2, "fine-tune",
-                () => { for (var i = 0; i < layers.Count; i++) StructuredPruner.Apply(layers[i].Layer, decisions[i]); });
+                () => { for (var i = 0; i < layers.Count; i++) CriterionPruner.ZeroPruned(layers[i].Layer, decisions[i]); });
             EmpMode.CheckMasksHeld(model, report);
             final = Evaluation.Accuracy(model, test);
         }

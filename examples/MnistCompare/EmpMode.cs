@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using PruneDsl.Pruning;
 using PruneDsl.Scoring;
 using PruneDsl.Thresholds;
 using PruneDsl.Training;
@@ -74,14 +75,13 @@ public static class EmpMode
 
         var criteria = options.Criteria.Select(Create).ToList();
         var accumulating = criteria.OfType<IAccumulatingCriterion>().ToList();
-        var wanda = criteria.OfType<WandaCriterion>().SingleOrDefault();
         clock.Restart();
         IReadOnlyList<bool[]>? dead = null;
-        if (accumulating.Count > 0 || wanda is not null)
+        if (accumulating.Count > 0)
         {
-            dead = PlainTraining.Calibrate(model, train, settings, options.ScoreBatches, options.Seed + 1, accumulating, wanda);
+            dead = PlainTraining.Calibrate(model, train, settings, options.ScoreBatches, options.Seed + 1, accumulating);
             AnsiConsole.MarkupLineInterpolated(
-                $"Calibration: {string.Join(", ", accumulating.Select(c => c.Name).Concat(wanda is null ? Array.Empty<string>() : new[] { wanda.Name }))} observed {ObservedBatches(model, accumulating, wanda)} batches of {options.BatchSize} ({clock.Elapsed.TotalSeconds:F1} s).");
+                $"Calibration: {string.Join(", ", accumulating.Select(c => c.Name))} observed {accumulating[0].ObservedBatches(model.Fc1)} batches of {options.BatchSize} ({clock.Elapsed.TotalSeconds:F1} s).");
             AnsiConsole.MarkupLineInterpolated(
                 $"Dead neurons (ReLU output 0 on every calibration input): fc1 {dead[0].Count(d => d)}, fc2 {dead[1].Count(d => d)}.");
         }
@@ -97,7 +97,9 @@ public static class EmpMode
             if (start != denseAccuracy)
                 throw new InvalidOperationException($"Restoring the dense weights gave accuracy {start} instead of {denseAccuracy}; the snapshot did not restore the model.");
             AnsiConsole.Write(new Rule($"[yellow]{criterion.Name}[/] + EMP (beta = 1) per layer"));
-            var report = new StructuredPruner(criterion, EffectiveModelPruning.Default).Prune(model.HiddenLayers);
+            PruneReport report;
+            using (var pruner = new CriterionPruner(model.HiddenLayers.Select(l => new PruneTarget(l.Name, l.Layer, criterion, EffectiveModelPruning.Default))))
+                report = pruner.Apply();
             var rows = report.Layers.Select(Row).ToList();
             var pruned = Evaluation.Accuracy(model, test);
             Report.PrintEmpLayers(criterion.Name, rows, denseAccuracy, pruned);
@@ -109,14 +111,14 @@ public static class EmpMode
                 var masks = report.Layers.Select(l => l.Decision).ToList();
                 var layers = model.HiddenLayers;
                 PlainTraining.Train(model, train, test, settings, options.FineTuneEpochs, options.Seed + 2, $"fine-tune {criterion.Name}",
-                    () => { for (var i = 0; i < layers.Count; i++) StructuredPruner.Apply(layers[i].Layer, masks[i]); });
+                    () => { for (var i = 0; i < layers.Count; i++) CriterionPruner.ZeroPruned(layers[i].Layer, masks[i]); });
                 fineTuned = Evaluation.Accuracy(model, test);
                 CheckMasksHeld(model, report);
             }
             decisions.Add(report.Layers.Select(l => l.Decision).ToList());
             var deadPruned = dead is null ? null
-                : report.Layers.Select((l, i) => Enumerable.Range(0, l.Total).Count(j => !l.Decision.KeepMask[j] && dead[i][j])).ToList();
-            var result = new EmpCriterionResult(criterion.Name, rows, deadPruned, (double)report.Pruned / report.Total,
+                : report.Layers.Select((l, i) => Enumerable.Range(0, l.Count).Count(j => !l.Decision.KeepMask[j] && dead[i][j])).ToList();
+            var result = new EmpCriterionResult(criterion.Name, rows, deadPruned, (double)report.Pruned / report.Count,
                 Mlp.ParameterCount(rows[0].Kept, rows[1].Kept), denseAccuracy, pruned, fineTuned, clock.Elapsed.TotalSeconds);
             results.Add(result);
             if (fineTuned is double f)
@@ -150,16 +152,13 @@ public static class EmpMode
         _ => throw new ArgumentOutOfRangeException(nameof(key), key, $"Unknown criterion; choose from {string.Join(", ", CommandLine.AllCriteria)}."),
     };
 
-    private static EmpLayerRow Row(LayerPruneSummary layer)
+    private static EmpLayerRow Row(LayerPruneReport layer)
     {
         var emp = layer.Decision as EffectiveModelPruningResult ?? throw new InvalidOperationException(
-            $"Layer '{layer.Name}': the pruner returned a {layer.Decision.GetType().Name}, not an EMP result with its certificate.");
-        return new EmpLayerRow(layer.Name, layer.Total, emp.EffectiveSampleSize, emp.KeepCount, emp.Sparsity, emp.RetainedMass,
+            $"Layer '{layer.Layer}': the pruner returned a {layer.Decision.GetType().Name}, not an EMP result with its certificate.");
+        return new EmpLayerRow(layer.Layer, layer.Count, emp.EffectiveSampleSize, emp.KeepCount, emp.Sparsity, emp.RetainedMass,
             emp.LowerBound, emp.PublishedLowerBound, emp.PublishedBoundViolated);
     }
-
-    private static long ObservedBatches(Mlp model, IReadOnlyList<IAccumulatingCriterion> accumulating, WandaCriterion? wanda) =>
-        accumulating.Count > 0 ? accumulating[0].ObservedBatches(model.Fc1) : wanda!.ObservedBatches(model.Fc1);
 
     /// <summary>Fails loudly if a pruned neuron's weights regrew during the fine-tune.</summary>
     public static void CheckMasksHeld(Mlp model, PruneReport report)

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using PruneDsl;
-using PruneDsl.Scoring;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -33,7 +32,7 @@ public sealed class Mlp : Module<Tensor, Tensor>
     public Linear Fc2 => fc2;
 
     /// <summary>The two hidden layers whose output neurons are pruned, under their field names.</summary>
-    public IReadOnlyList<PrunableLayer> HiddenLayers => new[] { new PrunableLayer("fc1", fc1), new PrunableLayer("fc2", fc2) };
+    public IReadOnlyList<(string Name, Linear Layer)> HiddenLayers => new[] { ("fc1", fc1), ("fc2", fc2) };
 
     // call(), not forward(): Wanda's input hooks run only through call().
     public override Tensor forward(Tensor x) =>

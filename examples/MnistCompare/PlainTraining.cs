@@ -63,14 +63,14 @@ public static class PlainTraining
 
     /// <summary>
     /// Runs <paramref name="batches"/> training batches (a seeded shuffle, the same for every criterion) through the
-    /// model without updating it: every accumulating criterion observes each hidden layer's gradients after the
-    /// backward pass, and Wanda records each hidden layer's inputs through forward pre-hooks (removed afterwards).
+    /// model without updating it: every criterion is attached to each hidden layer (Wanda records the inputs through forward
+    /// pre-hooks, removed afterwards) and observes the gradients after each backward pass (Taylor, Fisher).
     /// </summary>
     /// <returns>Per hidden layer, which neurons are dead: pre-activation at or below 0 (ReLU output 0) on every calibration input.</returns>
     public static IReadOnlyList<bool[]> Calibrate(Mlp model, LabeledData train, TrainingSettings settings, int batches, long seed,
-        IReadOnlyList<IAccumulatingCriterion> accumulating, WandaCriterion? wanda)
+        IReadOnlyList<IAccumulatingCriterion> accumulating)
     {
-        var hooks = wanda is null ? new List<IDisposable>() : model.HiddenLayers.Select(l => wanda.Attach(l.Layer)).ToList();
+        var hooks = accumulating.SelectMany(c => model.HiddenLayers.Select(l => c.Attach(l.Layer))).ToList();
         var layers = model.HiddenLayers;
         var maxima = layers.Select(l => full(l.Layer.weight!.shape[0], double.NegativeInfinity, dtype: ScalarType.Float64)).ToList();
         var removers = layers.Select((l, i) => l.Layer.register_forward_hook((module, input, output) =>

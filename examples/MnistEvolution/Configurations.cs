@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using PruneDsl.Evolution;
 using PruneDsl.Thresholds;
+using PruneDsl.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -5,6 +5,7 @@ using System.Linq;
 using PruneDsl.Evolution;
 using PruneDsl.Spec;
 using PruneDsl.Thresholds;
+using PruneDsl.Training;
 using Spectre.Console;
 
 namespace MnistEvolution;

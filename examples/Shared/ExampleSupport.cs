@@ -1,7 +1,7 @@
 // Shared by the example programs (linked into each project): argument parsing and the MNIST prologue, written once.
 using System;
 using System.Globalization;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 using Spectre.Console;
 using static TorchSharp.torch;
 

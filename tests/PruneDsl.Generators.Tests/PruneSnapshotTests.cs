@@ -50,7 +50,7 @@ public class PruneSnapshotTests
         // fc2: its own criterion, threshold and sparsity; Beta from the class.
         Assert.Contains("Fc2Prune = new global::PruneDsl.Spec.PruneSpec( Criterion: global::PruneDsl.Criterion.MagnitudeL2, Threshold: global::PruneDsl.PruneThreshold.TargetSparsity, Sparsity: 0.75, Beta: 1.5);", text);
         Assert.Contains("new global::PruneDsl.Pruning.PruneTarget(Fc1Participation, Fc1Prune),", text);
-        Assert.Contains("public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Pruning.LayerPruneReport> PruneByCriteria(", text);
+        Assert.Contains("public global::PruneDsl.Pruning.PruneReport PruneByCriteria(", text);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ namespace PruneDsl.Generators.Emit
             w.Line("/// <param name=\"loss\">Loss of (outputs, labels); needed with <paramref name=\"calibration\"/>.</param>");
             w.Line("/// <param name=\"batchSize\">Rows per calibration batch.</param>");
             w.Line("/// <param name=\"batches\">How many calibration batches to observe.</param>");
-            w.Open("public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Pruning.LayerPruneReport> PruneByCriteria(global::PruneDsl.Training.LabeledData? calibration = null, global::System.Func<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>? loss = null, int batchSize = 64, int batches = 4)");
+            w.Open("public global::PruneDsl.Pruning.PruneReport PruneByCriteria(global::PruneDsl.Training.LabeledData? calibration = null, global::System.Func<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>? loss = null, int batchSize = 64, int batches = 4)");
             w.Line("return global::PruneDsl.Pruning.CriterionPruner.Prune(this, \"" + model.ClassName + "\", PruneTargets(), calibration, loss, batchSize, batches);");
             w.Close();
         }

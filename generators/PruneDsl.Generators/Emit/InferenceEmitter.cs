@@ -10,7 +10,7 @@ namespace PruneDsl.Generators.Emit
     internal static class InferenceEmitter
     {
         private const string Linear = "global::TorchSharp.Modules.Linear";
-        private const string NmLinear = "global::PruneDsl.Inference.NmLinear";
+        private const string NmLinear = "global::PruneDsl.Sparsity.NmLinear";
         private const string Tensor = "global::TorchSharp.torch.Tensor";
 
         public static string ModuleName(PruneModel model) => model.ClassName + "Inference";

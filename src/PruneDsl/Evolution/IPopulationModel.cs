@@ -4,7 +4,7 @@ namespace PruneDsl.Evolution
 {
     /// <summary>
     /// Implemented by the source generator for every model class whose <c>[ParticipationGroup]</c> layers evolve under
-    /// <c>[SelectionDynamics]</c>: the evolution's view of the model. <see cref="EvolutionTrainer"/> works through it.
+    /// <c>[SelectionDynamics]</c>: the evolution's view of the model. <see cref="PruneDsl.Training.EvolutionTrainer"/> works through it.
     /// </summary>
     public interface IPopulationModel
     {

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using PruneDsl.Compaction;
-using PruneDsl.Inference;
 using PruneDsl.Sparsity;
 using PruneDsl.Spec;
 using TorchSharp;

@@ -1,135 +1,162 @@
 using System;
 using System.Collections.Generic;
+using PruneDsl.Evolution;
+using PruneDsl.Game;
 using PruneDsl.Scoring;
-using PruneDsl.Spec;
+using PruneDsl.Thresholds;
 using PruneDsl.Training;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace PruneDsl.Pruning
 {
     /// <summary>
-    /// Applies <c>[Prune]</c> settings to several gated layers, including accumulating criteria: create it, run a few
-    /// calibration batches through the model (forward via <c>model.call(x)</c>, <c>loss.backward()</c>) calling
-    /// <see cref="Observe"/> after each backward, then <see cref="Apply"/>. Wanda's input recording is hooked in from
-    /// construction until <see cref="Dispose"/>. <see cref="Run"/> does all of this on labeled data.
+    /// The one entry point of criterion-based pruning (as <c>torch.nn.utils.prune</c> has one per method, this class is
+    /// the one that applies them all): every <see cref="PruneTarget"/> names a layer, the
+    /// <see cref="IImportanceCriterion"/> that scores its groups and the <see cref="IPruningThreshold"/> that keeps some
+    /// of them. Create it; when a criterion accumulates (Taylor, Fisher, Wanda), run a few batches through the model with
+    /// <c>model.call(x)</c> and <c>loss.backward()</c>, calling <see cref="Observe"/> after each backward (or let
+    /// <see cref="Calibrate"/> do it); then <see cref="Apply"/> (or <see cref="Plan"/> to decide without changing
+    /// anything). Wanda's input hooks are installed from construction until <see cref="Dispose"/>.
     /// </summary>
     public sealed class CriterionPruner : IDisposable
     {
         private readonly List<PruneTarget> _targets;
-        private readonly TaylorCriterion _taylor = new();
-        private readonly FisherCriterion _fisher = new();
-        private readonly WandaCriterion _wanda = new();
+        private readonly List<IDisposable> _hooks = new();
         private long _observed;
 
-        /// <summary>Prepares pruning of <paramref name="targets"/>; validates every spec and hooks Wanda's layers.</summary>
-        /// <param name="targets">The gated layers and their settings.</param>
-        public CriterionPruner(IEnumerable<PruneTarget> targets)
+        /// <summary>Prepares pruning of <paramref name="targets"/> and hooks the layers whose criterion records inputs.</summary>
+        /// <param name="targets">The layers, their criteria and thresholds; names unique.</param>
+        /// <param name="scope">
+        /// Per layer (default), or global: the threshold ranks all layers' scores together, which needs every target to
+        /// share one threshold instance and scores that are comparable across layers.
+        /// </param>
+        /// <param name="minKeptPerLayer">Global scope only: the fewest groups any layer keeps (default 1, so no layer is emptied).</param>
+        public CriterionPruner(IEnumerable<PruneTarget> targets, ThresholdScope scope = ThresholdScope.PerLayer, int minKeptPerLayer = 1)
         {
             if (targets is null) throw new ArgumentNullException(nameof(targets));
+            if (scope != ThresholdScope.PerLayer && scope != ThresholdScope.Global)
+                throw new ArgumentOutOfRangeException(nameof(scope), scope, "Unknown ThresholdScope.");
+            if (minKeptPerLayer < 0)
+                throw new ArgumentOutOfRangeException(nameof(minKeptPerLayer), minKeptPerLayer, "The fewest kept per layer cannot be negative.");
             _targets = new List<PruneTarget>(targets);
+            if (_targets.Count == 0) throw new ArgumentException("Pass at least one layer to prune.", nameof(targets));
+            var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var t in _targets)
             {
-                if (t?.Gate is null || t.Spec is null)
-                    throw new ArgumentException("Every PruneTarget needs a gate and a spec.", nameof(targets));
-                t.Spec.EnsureValid(t.Gate.Name);
-                if (t.Spec.Criterion == Criterion.Wanda) _wanda.Attach(t.Gate.Layer);
+                if (t is null) throw new ArgumentException("A PruneTarget is null.", nameof(targets));
+                if (!names.Add(t.Name))
+                    throw new ArgumentException($"The layer name '{t.Name}' appears twice; every target needs its own name.", nameof(targets));
+                if (scope == ThresholdScope.Global && !ReferenceEquals(t.Threshold, _targets[0].Threshold))
+                    throw new ArgumentException(
+                        $"Global ranking applies one threshold to every layer, but '{t.Name}' has {t.Threshold.Name} and '{_targets[0].Name}' has {_targets[0].Threshold.Name}. Give every target the same IPruningThreshold instance, or prune per layer.",
+                        nameof(targets));
             }
+            Scope = scope;
+            MinKeptPerLayer = minKeptPerLayer;
+            foreach (var t in _targets)
+                if (t.Criterion is IAccumulatingCriterion accumulating) _hooks.Add(accumulating.Attach(t.Layer));
         }
 
-        /// <summary>The layers and their settings.</summary>
+        /// <summary>The layers, their criteria and thresholds.</summary>
         public IReadOnlyList<PruneTarget> Targets => _targets;
 
-        /// <summary>Whether any layer uses an accumulating criterion (Taylor, Fisher or Wanda).</summary>
-        public bool NeedsObservation => _targets.Exists(t => t.Spec.NeedsObservation);
+        /// <summary>Per layer or global ranking.</summary>
+        public ThresholdScope Scope { get; }
+
+        /// <summary>Global scope only: the fewest groups any layer keeps.</summary>
+        public int MinKeptPerLayer { get; }
+
+        /// <summary>Whether any layer uses an accumulating criterion (Taylor, Fisher, Wanda), so batches must be observed.</summary>
+        public bool NeedsObservation => _targets.Exists(t => t.Criterion is IAccumulatingCriterion);
 
         /// <summary>How many times <see cref="Observe"/> ran.</summary>
         public long ObservedBatches => _observed;
 
         /// <summary>
-        /// Records the current batch for Taylor and Fisher layers from the gradients on their weights; call it after
-        /// <c>loss.backward()</c> and before the gradients are zeroed. (Wanda records inputs during the forward pass.)
+        /// Records the current batch for every layer with an accumulating criterion; call it after <c>loss.backward()</c>
+        /// and before the gradients are zeroed.
         /// </summary>
         public void Observe()
         {
             foreach (var t in _targets)
-            {
-                if (t.Spec.Criterion == Criterion.Taylor) _taylor.Observe(t.Gate.Layer);
-                else if (t.Spec.Criterion == Criterion.Fisher) _fisher.Observe(t.Gate.Layer);
-            }
+                if (t.Criterion is IAccumulatingCriterion accumulating) accumulating.Observe(t.Layer);
             _observed++;
         }
 
-        /// <summary>Scores every layer, decides and records its keep set, and reports it (one report per layer, in order).</summary>
-        public IReadOnlyList<LayerPruneReport> Apply()
-        {
-            var reports = new List<LayerPruneReport>(_targets.Count);
-            foreach (var t in _targets)
-            {
-                IImportanceCriterion? observed = t.Spec.Criterion switch
-                {
-                    Criterion.Taylor => _taylor,
-                    Criterion.Fisher => _fisher,
-                    Criterion.Wanda => _wanda,
-                    _ => null,
-                };
-                if (observed is IAccumulatingCriterion acc && acc.ObservedBatches(t.Gate.Layer) == 0
-                    || observed is WandaCriterion w && w.ObservedBatches(t.Gate.Layer) == 0)
-                    throw new InvalidOperationException(
-                        $"Layer '{t.Gate.Name}': the {t.Spec.Criterion} criterion has observed no batch. Run calibration batches (forward through model.call, loss.backward(), then Observe()) before Apply().");
-                reports.Add(CriterionPruning.Apply(t.Gate, t.Spec, CriterionPruning.Score(t.Gate, t.Spec, observed)));
-            }
-            return reports;
-        }
-
         /// <summary>
-        /// Runs up to <paramref name="batches"/> batches of <paramref name="data"/> through <paramref name="model"/>
-        /// (forward, <paramref name="loss"/>, backward, <see cref="Observe"/>) when any layer needs observation, then
-        /// applies every layer's settings. The weights are not updated; gradients are zeroed before and after.
+        /// When any layer needs observation, runs up to <paramref name="batches"/> batches of <paramref name="data"/>
+        /// through <paramref name="model"/> (forward, <paramref name="loss"/>, backward, <see cref="Observe"/>). The
+        /// weights are not updated; gradients are zeroed before and after.
         /// </summary>
-        /// <param name="model">The model (its layers are the targets' layers).</param>
-        /// <param name="targets">The gated layers and their settings.</param>
+        /// <param name="model">The model the targets' layers belong to.</param>
         /// <param name="data">Calibration data.</param>
         /// <param name="loss">Loss of (outputs, labels), e.g. cross-entropy.</param>
         /// <param name="batchSize">Rows per batch; at least 1.</param>
         /// <param name="batches">How many batches to observe; at least 1.</param>
-        public static IReadOnlyList<LayerPruneReport> Run(
-            nn.Module<Tensor, Tensor> model,
-            IEnumerable<PruneTarget> targets,
-            LabeledData data,
-            Func<Tensor, Tensor, Tensor> loss,
-            int batchSize = 64,
-            int batches = 4)
+        /// <returns>How many batches were observed (0 when no criterion accumulates).</returns>
+        public long Calibrate(nn.Module<Tensor, Tensor> model, LabeledData data, Func<Tensor, Tensor, Tensor> loss, int batchSize = 64, int batches = 4)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
             if (data is null) throw new ArgumentNullException(nameof(data));
             if (loss is null) throw new ArgumentNullException(nameof(loss));
             if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
             if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches), batches, "At least one batch must be observed.");
-            using var pruner = new CriterionPruner(targets);
-            if (pruner.NeedsObservation)
+            if (!NeedsObservation) return 0;
+            if (data.Count < 1) throw new ArgumentException("The calibration data is empty; accumulating criteria need at least one batch.", nameof(data));
+            var before = _observed;
+            model.zero_grad();
+            for (long start = 0, b = 0; b < batches && start < data.Count; b++, start += batchSize)
             {
-                if (data.Count < 1) throw new ArgumentException("The calibration data is empty; accumulating criteria need at least one batch.", nameof(data));
+                using var scope = NewDisposeScope();
+                var end = Math.Min(start + batchSize, data.Count);
+                var output = model.call(data.Inputs[TensorIndex.Slice(start, end)]);
+                loss(output, data.Labels[TensorIndex.Slice(start, end)]).backward();
+                Observe();
                 model.zero_grad();
-                for (long start = 0, b = 0; b < batches && start < data.Count; b++, start += batchSize)
-                {
-                    using var scope = NewDisposeScope();
-                    var end = Math.Min(start + batchSize, data.Count);
-                    var x = data.Inputs[TensorIndex.Slice(start, end)];
-                    var y = data.Labels[TensorIndex.Slice(start, end)];
-                    var output = model.call(x);
-                    var l = loss(output, y);
-                    l.backward();
-                    pruner.Observe();
-                    model.zero_grad();
-                }
             }
-            return pruner.Apply();
+            return _observed - before;
+        }
+
+        /// <summary>Scores every layer and decides its keep set without changing anything.</summary>
+        public PruneReport Plan() => Decide(apply: false);
+
+        /// <summary>
+        /// Scores every layer, decides its keep set and applies it: a gated layer records it (its <c>HardPrune</c> and
+        /// compaction honour it), a plain layer gets its pruned rows and biases zeroed (<see cref="ZeroPruned"/>).
+        /// </summary>
+        public PruneReport Apply() => Decide(apply: true);
+
+        /// <summary>
+        /// Zeroes the weight rows and bias entries of the neurons <paramref name="decision"/> prunes (in place, without
+        /// recording gradients). Zeroing does not shrink the layer and an optimizer can regrow zeroed weights: call it again
+        /// after optimizer steps, or compact the model, if they must stay zero.
+        /// </summary>
+        /// <param name="layer">The layer.</param>
+        /// <param name="decision">A decision with one entry per output neuron of the layer.</param>
+        public static void ZeroPruned(Linear layer, KeepDecision decision)
+        {
+            var weight = LinearGroups.Weight(layer, nameof(ZeroPruned));
+            if (decision is null) throw new ArgumentNullException(nameof(decision));
+            if (decision.Count != weight.shape[0])
+                throw new ArgumentException(
+                    $"The decision covers {decision.Count} neurons but the layer has {weight.shape[0]} output neurons.", nameof(decision));
+            using var _ = no_grad();
+            using var mask = decision.ToTensor(weight.device);
+            using var keep = mask.to(weight.dtype);
+            using var rows = keep.unsqueeze(1);
+            weight.mul_(rows);
+            if (layer.bias is not null)
+            {
+                using var biasKeep = keep.to(layer.bias.dtype);
+                layer.bias.mul_(biasKeep);
+            }
         }
 
         /// <summary>
-        /// What the generated <c>PruneByCriteria</c> calls: without <paramref name="calibration"/> it applies the
-        /// non-accumulating criteria directly (and throws when a layer needs observed batches); with it, it runs
-        /// <see cref="Run"/>.
+        /// What the generated <c>PruneByCriteria</c> calls: applies every target's settings, first observing up to
+        /// <paramref name="batches"/> batches of <paramref name="calibration"/> when a layer uses an accumulating criterion
+        /// (and throwing, naming those layers, when no calibration data is given).
         /// </summary>
         /// <param name="model">The model; a <c>Module&lt;Tensor, Tensor&gt;</c> when calibration batches are run.</param>
         /// <param name="modelName">The model class, for messages.</param>
@@ -138,7 +165,7 @@ namespace PruneDsl.Pruning
         /// <param name="loss">Loss of (outputs, labels); required with <paramref name="calibration"/>.</param>
         /// <param name="batchSize">Rows per batch.</param>
         /// <param name="batches">How many batches to observe.</param>
-        public static IReadOnlyList<LayerPruneReport> Prune(
+        public static PruneReport Prune(
             nn.Module model,
             string modelName,
             IEnumerable<PruneTarget> targets,
@@ -148,12 +175,12 @@ namespace PruneDsl.Pruning
             int batches)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
+            using var pruner = new CriterionPruner(targets);
             if (calibration is null)
             {
-                using var pruner = new CriterionPruner(targets);
                 if (pruner.NeedsObservation)
                 {
-                    var names = string.Join(", ", pruner._targets.FindAll(t => t.Spec.NeedsObservation).ConvertAll(t => $"{t.Gate.Name} ({t.Spec.Criterion})"));
+                    var names = string.Join(", ", pruner._targets.FindAll(t => t.Criterion is IAccumulatingCriterion).ConvertAll(t => $"{t.Name} ({t.Criterion.Name})"));
                     throw new InvalidOperationException(
                         $"{modelName}.PruneByCriteria: the layers {names} use accumulating criteria; pass calibration data and a loss so that a few batches can be observed.");
                 }
@@ -165,15 +192,68 @@ namespace PruneDsl.Pruning
                 throw new ArgumentException(
                     $"{modelName}.PruneByCriteria: observing calibration batches needs a Module<Tensor, Tensor>; {model.GetType().Name} is not one. Use CriterionPruner with Observe() after your own backward passes.",
                     nameof(model));
-            return Run(forward, targets, calibration, loss, batchSize, batches);
+            pruner.Calibrate(forward, calibration, loss, batchSize, batches);
+            return pruner.Apply();
         }
 
-        /// <summary>Removes Wanda's hooks and frees the accumulated statistics.</summary>
+        /// <summary>Removes the hooks this pruner installed and frees the statistics of the criteria made from <c>[Prune]</c> settings.</summary>
         public void Dispose()
         {
-            _taylor.Reset();
-            _fisher.Reset();
-            _wanda.Dispose();
+            foreach (var hook in _hooks) hook.Dispose();
+            _hooks.Clear();
+            foreach (var t in _targets)
+                if (t.OwnsCriterion && t.Criterion is IAccumulatingCriterion accumulating) accumulating.Reset();
+        }
+
+        private PruneReport Decide(bool apply)
+        {
+            var scores = new List<LayerScores>(_targets.Count);
+            foreach (var t in _targets)
+            {
+                if (t.Criterion is IAccumulatingCriterion accumulating && accumulating.ObservedBatches(t.Layer) == 0)
+                    throw new InvalidOperationException(
+                        $"Layer '{t.Name}': the {t.Criterion.Name} criterion has observed no batch. Run calibration batches (forward through model.call(x), loss.backward(), then Observe()) before Apply(), or let CriterionPruner.Calibrate run them.");
+                using var score = t.Criterion.Score(t.Layer);
+                var values = ScoreRanking.ToArray(score);
+                var groups = LinearGroups.Weight(t.Layer, t.Criterion.Name).shape[0];
+                if (values.Length != groups)
+                    throw new InvalidOperationException(
+                        $"Criterion '{t.Criterion.Name}' returned {values.Length} scores for layer '{t.Name}', which has {groups} output neurons.");
+                scores.Add(new LayerScores(t.Name, values));
+            }
+
+            var decisions = new KeepDecision[_targets.Count];
+            KeepDecision? global = null;
+            if (Scope == ThresholdScope.Global)
+            {
+                var all = _targets[0].Threshold.Apply(scores, ThresholdScope.Global, MinKeptPerLayer);
+                for (var i = 0; i < decisions.Length; i++) decisions[i] = all.Layers[i].Decision;
+                global = all.Global;
+            }
+            else
+            {
+                for (var i = 0; i < decisions.Length; i++)
+                    decisions[i] = _targets[i].Threshold.Apply(new[] { scores[i] }, ThresholdScope.PerLayer).Layers[0].Decision;
+            }
+
+            var layers = new List<LayerPruneReport>(_targets.Count);
+            for (var i = 0; i < _targets.Count; i++)
+            {
+                var t = _targets[i];
+                if (apply) Record(t, decisions[i]);
+                layers.Add(new LayerPruneReport(t.Name, t.Criterion.Name, t.Threshold.Name, Array.AsReadOnly(scores[i].Scores), decisions[i]));
+            }
+            return new PruneReport(Scope, apply, layers, global);
+        }
+
+        private static void Record(PruneTarget target, KeepDecision decision)
+        {
+            switch (target.Gate)
+            {
+                case ParticipationLayer participation: participation.Keep(decision); break;
+                case PopulationLayer population: population.Keep(decision); break;
+                default: ZeroPruned(target.Layer, decision); break;
+            }
         }
     }
 }

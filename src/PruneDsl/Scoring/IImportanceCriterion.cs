@@ -1,12 +1,16 @@
+using System;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace PruneDsl.Scoring
 {
     /// <summary>
-    /// Scores the output neurons of a Linear layer for structured pruning: one score per row of the weight (the
-    /// neuron's fan-in row and its bias form the group). Higher means more important. Feed the scores to an
-    /// <see cref="PruneDsl.Thresholds.IPruningThreshold"/>, or let <see cref="StructuredPruner"/> do both.
+    /// The one contract of the importance criteria: scores the output neurons of a Linear layer for structured pruning,
+    /// one score per row of the weight (the neuron's fan-in row and its bias form the group). Higher means more
+    /// important. One class per method: <see cref="MagnitudeCriterion"/> (L1, L2), <see cref="TaylorCriterion"/>,
+    /// <see cref="FisherCriterion"/>, <see cref="WandaCriterion"/>, <see cref="MovementCriterion"/> and
+    /// <see cref="GateCriterion"/>. <see cref="PruneDsl.Pruning.CriterionPruner"/> turns the scores into a keep decision
+    /// with an <see cref="PruneDsl.Thresholds.IPruningThreshold"/> and applies it.
     /// </summary>
     public interface IImportanceCriterion
     {
@@ -22,13 +26,27 @@ namespace PruneDsl.Scoring
     }
 
     /// <summary>
-    /// A criterion that accumulates statistics over training batches (gradients). The trainer calls
-    /// <see cref="Observe"/> for each scored layer once per batch, after <c>loss.backward()</c> and before the
-    /// optimizer zeroes the gradients; <see cref="IImportanceCriterion.Score"/> then uses everything observed.
+    /// A criterion that accumulates statistics over calibration or training batches before it can score: Taylor and
+    /// Fisher read the gradients after each backward pass (<see cref="Observe"/>), Wanda records the inputs during each
+    /// forward pass (through the hook <see cref="Attach"/> installs). The caller attaches every scored layer once, runs
+    /// the batches, calls <see cref="Observe"/> for each layer after <c>loss.backward()</c> and before the gradients are
+    /// zeroed, and then scores; <see cref="PruneDsl.Pruning.CriterionPruner"/> does all of this.
     /// </summary>
     public interface IAccumulatingCriterion : IImportanceCriterion
     {
-        /// <summary>Records the current batch's statistics for <paramref name="layer"/> (reads its gradients).</summary>
+        /// <summary>
+        /// Prepares <paramref name="layer"/> for observation and returns the handle that ends it: Wanda installs a forward
+        /// pre-hook that records the layer's inputs (hooks run only through <c>module.call(x)</c>); criteria that read
+        /// gradients need no hook and return a handle that does nothing.
+        /// </summary>
+        /// <param name="layer">The layer to observe.</param>
+        IDisposable Attach(Linear layer);
+
+        /// <summary>
+        /// Records the current batch's statistics for <paramref name="layer"/> from its gradients (Taylor, Fisher); call it
+        /// after <c>loss.backward()</c> and before the gradients are zeroed. Wanda records inputs in the forward pass
+        /// instead, so its <see cref="Observe"/> does nothing.
+        /// </summary>
         /// <param name="layer">A layer whose parameters hold this batch's gradients.</param>
         void Observe(Linear layer);
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace PruneDsl.Scoring
 {
-    /// <summary>Shared pieces of the criteria: parameter access with clear errors, per-layer state, row sums.</summary>
+    /// <summary>Shared pieces of the criteria: parameter access with clear errors, per-layer state, row sums, the empty hook.</summary>
     internal static class LinearGroups
     {
         public static Tensor Weight(Linear layer, string criterion)
@@ -28,5 +28,15 @@ namespace PruneDsl.Scoring
         public static Tensor F64(Tensor t) => t.detach().to(ScalarType.Float64);
 
         public static Dictionary<Linear, T> NewStateTable<T>() => new Dictionary<Linear, T>(ReferenceEqualityComparer.Instance);
+
+        /// <summary>What <see cref="IAccumulatingCriterion.Attach"/> returns when observing needs no hook.</summary>
+        public static IDisposable NoHook { get; } = new EmptyHandle();
+
+        private sealed class EmptyHandle : IDisposable
+        {
+            public void Dispose()
+            {
+            }
+        }
     }
 }

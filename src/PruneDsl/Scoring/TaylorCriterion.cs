@@ -20,6 +20,14 @@ namespace PruneDsl.Scoring
         public string Name => "taylor-fo";
 
         /// <inheritdoc />
+        /// <remarks>Gradients need no hook: returns a handle that does nothing.</remarks>
+        public IDisposable Attach(Linear layer)
+        {
+            LinearGroups.Weight(layer, Name);
+            return LinearGroups.NoHook;
+        }
+
+        /// <inheritdoc />
         public void Observe(Linear layer)
         {
             LinearGroups.Weight(layer, Name);

@@ -16,7 +16,7 @@ namespace PruneDsl.Scoring
     /// <c>module.call(x)</c>, not <c>forward(x)</c>) or by passing them to <see cref="Accumulate"/>. No gradients are
     /// needed, so calibration batches can run under <c>no_grad()</c>. Dispose the criterion to remove its hooks.
     /// </remarks>
-    public sealed class WandaCriterion : IImportanceCriterion, IDisposable
+    public sealed class WandaCriterion : IAccumulatingCriterion, IDisposable
     {
         private readonly Dictionary<Linear, State> _states = LinearGroups.NewStateTable<State>();
         private readonly List<Hook> _hooks = new List<Hook>();
@@ -72,6 +72,10 @@ namespace PruneDsl.Scoring
                 _states[layer] = new State(squares.DetachFromDisposeScope(), rows.shape[0]);
             }
         }
+
+        /// <summary>Does nothing: Wanda records its inputs during the forward pass (see <see cref="Attach"/>), not from gradients.</summary>
+        /// <param name="layer">The layer.</param>
+        public void Observe(Linear layer) => LinearGroups.Weight(layer, Name);
 
         /// <summary>How many batches of inputs have been accumulated for <paramref name="layer"/>.</summary>
         /// <param name="layer">The layer.</param>

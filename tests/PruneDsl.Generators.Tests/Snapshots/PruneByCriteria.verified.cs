@@ -137,7 +137,7 @@ namespace Examples.Pruning
         /// <param name="loss">Loss of (outputs, labels); needed with <paramref name="calibration"/>.</param>
         /// <param name="batchSize">Rows per calibration batch.</param>
         /// <param name="batches">How many calibration batches to observe.</param>
-        public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Pruning.LayerPruneReport> PruneByCriteria(global::PruneDsl.Training.LabeledData? calibration = null, global::System.Func<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>? loss = null, int batchSize = 64, int batches = 4)
+        public global::PruneDsl.Pruning.PruneReport PruneByCriteria(global::PruneDsl.Training.LabeledData? calibration = null, global::System.Func<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>? loss = null, int batchSize = 64, int batches = 4)
         {
             return global::PruneDsl.Pruning.CriterionPruner.Prune(this, "CriteriaMlp", PruneTargets(), calibration, loss, batchSize, batches);
         }

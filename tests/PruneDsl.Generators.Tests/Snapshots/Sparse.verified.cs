@@ -132,7 +132,7 @@ namespace Examples.Sparse
             var inference = new SparseMlpInference(
                 global::PruneDsl.Compaction.Compactor.DetachedCopy(fc1),
                 global::PruneDsl.Compaction.Compactor.DetachedCopy(fc2),
-                new global::PruneDsl.Inference.NmLinear("head", head, new global::PruneDsl.Spec.SparsityPattern(2, 4)));
+                new global::PruneDsl.Sparsity.NmLinear("head", head, new global::PruneDsl.Spec.SparsityPattern(2, 4)));
             inference.eval();
             return inference.to(device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));
         }
@@ -147,13 +147,13 @@ namespace Examples.Sparse
     {
         private readonly global::TorchSharp.Modules.Linear fc1;
         private readonly global::TorchSharp.Modules.Linear fc2;
-        private readonly global::PruneDsl.Inference.NmLinear head;
+        private readonly global::PruneDsl.Sparsity.NmLinear head;
 
         /// <summary>Wraps the given layers; use <see cref="SparseMlp.ToInference"/> to make one.</summary>
         /// <param name="fc1">The layer that replaces the model's <c>fc1</c>.</param>
         /// <param name="fc2">The layer that replaces the model's <c>fc2</c>.</param>
         /// <param name="head">The layer that replaces the model's <c>head</c>.</param>
-        internal SparseMlpInference(global::TorchSharp.Modules.Linear fc1, global::TorchSharp.Modules.Linear fc2, global::PruneDsl.Inference.NmLinear head)
+        internal SparseMlpInference(global::TorchSharp.Modules.Linear fc1, global::TorchSharp.Modules.Linear fc2, global::PruneDsl.Sparsity.NmLinear head)
             : base("SparseMlpInference")
         {
             this.fc1 = fc1;

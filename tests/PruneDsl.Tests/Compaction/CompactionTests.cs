@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using PruneDsl.Compaction;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 using PruneDsl.Tests.Data;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
 using System.Linq;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 using PruneDsl.Evolution;
 using PruneDsl.Tests.Data;
 using PruneDsl.Thresholds;

@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using PruneDsl.Compaction;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 using PruneDsl.Export;
 using PruneDsl.Tests.Compaction;
 using PruneDsl.Tests.Data;

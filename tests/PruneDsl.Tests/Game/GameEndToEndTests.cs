@@ -1,6 +1,6 @@
 using System;
 using System.Linq;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 using PruneDsl.Tests.Data;
 using PruneDsl.Training;
 using TorchSharp;

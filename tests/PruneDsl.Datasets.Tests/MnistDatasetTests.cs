@@ -1,11 +1,11 @@
 using System;
 using System.IO;
 using System.Linq;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PruneDsl.Tests.Data
+namespace PruneDsl.Datasets.Tests
 {
     public sealed class MnistDatasetTests : IDisposable
     {

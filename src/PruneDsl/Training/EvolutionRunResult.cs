@@ -1,9 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using PruneDsl.Evolution;
 using PruneDsl.Thresholds;
 
-namespace PruneDsl.Evolution
+namespace PruneDsl.Training
 {
     /// <summary>The two phases of an evolution run.</summary>
     public enum EvolutionPhase

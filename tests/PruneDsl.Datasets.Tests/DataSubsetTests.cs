@@ -1,8 +1,8 @@
 using System;
 using System.Linq;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 
-namespace PruneDsl.Tests.Data
+namespace PruneDsl.Datasets.Tests
 {
     public sealed class DataSubsetTests
     {

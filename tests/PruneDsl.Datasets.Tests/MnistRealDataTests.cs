@@ -2,11 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PruneDsl.Tests.Data
+namespace PruneDsl.Datasets.Tests
 {
     /// <summary>
     /// Fetches the real MNIST once per test run into the default cache (repository data/mnist, or $PRUNEDSL_MNIST_DIR)

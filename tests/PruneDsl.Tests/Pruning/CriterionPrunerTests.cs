@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using PruneDsl.Game;
 using PruneDsl.Pruning;
 using PruneDsl.Spec;
 using PruneDsl.Tests.Evolution;
@@ -12,8 +13,15 @@ using static TorchSharp.torch;
 
 namespace PruneDsl.Tests.Pruning;
 
-public class CriterionPruningTests
+public class CriterionPrunerTests
 {
+    /// <summary>Applies one gated layer's [Prune] settings, as the generated PruneByCriteria does for each layer.</summary>
+    private static LayerPruneReport Apply(IGroupGate gate, PruneSpec spec)
+    {
+        using var pruner = new CriterionPruner(new[] { new PruneTarget(gate, spec) });
+        return Assert.Single(pruner.Apply().Layers);
+    }
+
     private static readonly float[] Fc1Participations = { 1f, 0.9f, 0.8f, 0.05f, 0.02f, 0.01f, 0.3f, 0.6f, 0.001f };
 
     private static bool[] Mask(Tensor t) => t.cpu().data<bool>().ToArray();
@@ -52,7 +60,7 @@ public class CriterionPruningTests
         var gate = model.Fc1Participation;
         using (no_grad()) gate.Participation.copy_(tensor(Fc1Participations));
 
-        var report = CriterionPruning.Apply(gate, new PruneSpec(Criterion.Gate, PruneThreshold.Effective));
+        var report = Apply(gate, new PruneSpec(Criterion.Gate, PruneThreshold.Effective));
 
         // N_eff = (sum s)^2 / sum s^2 on the (float32) participations; nu = floor(N_eff).
         var s = Fc1Participations.Select(v => (double)v).ToArray();
@@ -63,7 +71,7 @@ public class CriterionPruningTests
         Assert.Equal(9, report.Count);
         Assert.Equal(nu, report.Kept);
         Assert.Equal(nu, gate.KeptCount());
-        Assert.Equal("emp(beta=1)", report.ThresholdName);
+        Assert.Equal("emp(beta=1)", report.Threshold);
         Assert.True(report.RetainedMass >= report.LowerBound - EffectiveModelPruning.BoundTolerance,
             $"s_eff {report.RetainedMass} below bound {report.LowerBound}");
         Assert.Equal((1 + 0.9 + 0.8 + 0.6) / s.Sum(), report.RetainedMass!.Value, 6);
@@ -89,11 +97,12 @@ public class CriterionPruningTests
         var model = new TinyCompetingMlp();
         var gate = model.Fc1Participation;
         using (no_grad()) gate.Participation.copy_(tensor(Fc1Participations));
-        var report = CriterionPruning.Apply(gate, new PruneSpec(Criterion.Gate, PruneThreshold.Default));
+        var report = Apply(gate, new PruneSpec(Criterion.Gate, PruneThreshold.Default));
         Assert.Equal(8, report.Kept); // only 0.001 is below Epsilon = 0.01 (0.01 itself is kept, s >= Epsilon)
         Assert.Null(report.EffectiveSampleSize);
         Assert.Equal(9, report.Count);
         Assert.Equal(new[] { true, true, true, true, true, true, true, true, false }, report.Decision.KeepMask.ToArray());
+        Assert.Equal("participation>=epsilon(0.01)", report.Threshold);
     }
 
     [Fact]
@@ -110,14 +119,14 @@ public class CriterionPruningTests
             return Math.Sqrt(r.Sum(v => v * v) + b * b);
         }).ToArray();
 
-        var report = CriterionPruning.Apply(layer, new PruneSpec(Criterion.MagnitudeL2, PruneThreshold.TargetSparsity, Sparsity: 0.5));
+        var report = Apply(layer, new PruneSpec(Criterion.MagnitudeL2, PruneThreshold.TargetSparsity, Sparsity: 0.5));
 
         // round(0.5 * 9) = 4 (to even) pruned, 5 kept: the five largest L2 norms.
         var top = norms.Select((v, i) => (v, i)).OrderByDescending(p => p.v).Take(5).Select(p => p.i).ToHashSet();
         var expected = Enumerable.Range(0, 9).Select(top.Contains).ToArray();
         Assert.Equal(5, report.Kept);
         Assert.Equal(4, report.Pruned);
-        Assert.Equal("target-sparsity(0.5)", report.ThresholdName);
+        Assert.Equal("target-sparsity(0.5)", report.Threshold);
         Assert.Null(report.LowerBound);
         using var keep = layer.KeepMask();
         Assert.Equal(expected, Mask(keep));
@@ -134,7 +143,7 @@ public class CriterionPruningTests
         manual_seed(13);
         var model = new TinyEvolvingMlp();
         var layer = model.PopulationLayers[1]; // 7 groups, TargetSparsity 0.35: round(2.45) = 2 pruned
-        var report = CriterionPruning.Apply(layer, new PruneSpec(Criterion.MagnitudeL1, PruneThreshold.Default));
+        var report = Apply(layer, new PruneSpec(Criterion.MagnitudeL1, PruneThreshold.Default));
         Assert.Equal(7, report.Count);
         Assert.Equal(5, report.Kept);
         Assert.Equal(5, layer.KeptCount());
@@ -170,11 +179,10 @@ public class CriterionPruningTests
                 for (var i = 0; i < 9; i++) sum[i] += v[i];
             }
             Assert.Equal(3, pruner.ObservedBatches);
-            var reports = pruner.Apply();
-            var report = Assert.Single(reports);
+            var report = Assert.Single(pruner.Apply().Layers);
 
             var expected = EffectiveModelPruning.Default.Select(sum.Select(v => v / 3).ToArray());
-            Assert.Equal(Criterion.Taylor, report.Criterion);
+            Assert.Equal("taylor-fo", report.Criterion);
             Assert.Equal(expected.KeepMask.ToArray(), report.Decision.KeepMask.ToArray());
             Assert.Equal(expected.EffectiveSampleSize, report.EffectiveSampleSize!.Value, 4);
             Assert.Equal(expected.KeptCount, report.Kept);
@@ -184,11 +192,13 @@ public class CriterionPruningTests
         using var keepManual = gate.KeepMask();
         var manualMask = Mask(keepManual);
 
-        // The Run overload observes the same batches itself and reaches the same decision (weights are not updated).
+        // Calibrate observes the same batches itself and reaches the same decision (weights are not updated).
         model.zero_grad();
-        var run = CriterionPruner.Run(model, new[] { new PruneTarget(gate, spec) }, new LabeledData(x, y),
-            (o, t) => nn.functional.cross_entropy(o, t), batchSize: 8, batches: 3);
-        Assert.Equal(manualMask, Assert.Single(run).Decision.KeepMask.ToArray());
+        using (var again = new CriterionPruner(new[] { new PruneTarget(gate, spec) }))
+        {
+            Assert.Equal(3, again.Calibrate(model, new LabeledData(x, y), (o, t) => nn.functional.cross_entropy(o, t), batchSize: 8, batches: 3));
+            Assert.Equal(manualMask, Assert.Single(again.Apply().Layers).Decision.KeepMask.ToArray());
+        }
 
         using var w0 = gate.Layer.weight!.detach().clone();
         using var b0 = gate.Layer.bias!.detach().clone();
@@ -201,9 +211,10 @@ public class CriterionPruningTests
     {
         var model = new TinyCompetingMlp();
         var gate = model.Fc1Participation;
-        var noBatches = Assert.Throws<InvalidOperationException>(() => CriterionPruning.Apply(gate, new PruneSpec(Criterion.Fisher, PruneThreshold.Effective)));
+        var noBatches = Assert.Throws<InvalidOperationException>(() => Apply(gate, new PruneSpec(Criterion.Fisher, PruneThreshold.Effective)));
         Assert.Contains("CriterionPruner", noBatches.Message);
-        var def = Assert.Throws<ArgumentException>(() => CriterionPruning.Apply(gate, new PruneSpec(Criterion.MagnitudeL1, PruneThreshold.Default)));
+        Assert.Contains("'fc1'", noBatches.Message);
+        var def = Assert.Throws<ArgumentException>(() => Apply(gate, new PruneSpec(Criterion.MagnitudeL1, PruneThreshold.Default)));
         Assert.Contains("PruneThreshold.Effective", def.Message);
         var wrong = Assert.Throws<ArgumentException>(() => gate.Keep(new KeepDecision(new[] { true, false })));
         Assert.Contains("fc1", wrong.Message);
@@ -224,7 +235,7 @@ public class CriterionPruningTests
         Assert.Contains("'fc1'", ex.Message);
         Assert.Contains("[Prune]", ex.Message);
         var model = new TinyCompetingMlp();
-        Assert.Throws<ArgumentException>(() => CriterionPruning.Apply(model.Fc1Participation, spec with { Criterion = Criterion.Gate }));
+        Assert.Throws<ArgumentException>(() => Apply(model.Fc1Participation, spec with { Criterion = Criterion.Gate }));
         Assert.Empty(new PruneSpec(Criterion.Gate, PruneThreshold.TargetSparsity, 0.0, 0.5).Validate());
     }
 }

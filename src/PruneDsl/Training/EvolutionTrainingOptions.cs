@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
+using PruneDsl.Evolution;
 using PruneDsl.Thresholds;
-using PruneDsl.Training;
 
-namespace PruneDsl.Evolution
+namespace PruneDsl.Training
 {
     /// <summary>A pruning level to measure after training: a sparsity and how it is ranked.</summary>
     /// <param name="Sparsity">The fraction of populations removed, in [0, 1).</param>
@@ -37,7 +37,7 @@ namespace PruneDsl.Evolution
         /// <summary>Epochs of fine-tuning the pruned network (masses frozen, extinct neurons held at zero); 0: none.</summary>
         public int FineTuneEpochs { get; init; }
 
-        /// <summary>Weight learning rate of the fine-tune (a fresh optimizer of the same kind); null: <see cref="LearningRate"/>.</summary>
+        /// <summary>Weight learning rate of the fine-tune (a fresh optimizer of the same kind); null: <see cref="WeightTrainingOptions.LearningRate"/>.</summary>
         public double? FineTuneLearningRate { get; init; }
 
         /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid option.</summary>

@@ -7,30 +7,38 @@ using static TorchSharp.torch;
 namespace PruneDsl.Scoring
 {
     /// <summary>
-    /// Scores given from outside, one vector per layer: the game's participations <c>s</c> ("Pruning as a Game"), the
-    /// population masses of selection dynamics, or any other per-neuron mass. The vector is read when
-    /// <see cref="Score"/> is called (not copied when registered), so a participation buffer the game keeps updating is
-    /// scored as it stands.
+    /// Scores each neuron by its gate (<c>[Prune(Criterion.Gate)]</c>): the game's participations <c>s_i</c> ("Pruning as
+    /// a Game"), the population masses <c>m_i</c> of selection dynamics, or any other per-neuron vector given with
+    /// <see cref="Set(Linear, Tensor)"/>. The vector is read when <see cref="Score"/> is called (not copied when registered), so
+    /// a gate that training keeps updating is scored as it stands.
     /// </summary>
-    public sealed class ParticipationCriterion : IImportanceCriterion
+    public sealed class GateCriterion : IImportanceCriterion
     {
         private readonly Dictionary<Linear, Tensor> _scores = LinearGroups.NewStateTable<Tensor>();
 
-        /// <summary>Creates the criterion with no vectors; add them with <see cref="Set"/>.</summary>
-        public ParticipationCriterion()
+        /// <summary>Creates the criterion with no vectors; add them with <see cref="Set(IGroupGate)"/> or <see cref="Set(Linear, Tensor)"/>.</summary>
+        public GateCriterion()
         {
         }
 
-        /// <summary>Creates the criterion scoring each gated layer by its participations.</summary>
-        /// <param name="layers">The game's layers (e.g. <c>IParticipationModel.ParticipationLayers</c>).</param>
-        public ParticipationCriterion(IEnumerable<ParticipationLayer> layers)
+        /// <summary>Creates the criterion scoring each gated layer by its gate values.</summary>
+        /// <param name="gates">The gated layers (e.g. <c>IParticipationModel.ParticipationLayers</c>).</param>
+        public GateCriterion(IEnumerable<IGroupGate> gates)
         {
-            if (layers is null) throw new ArgumentNullException(nameof(layers));
-            foreach (var layer in layers) Set(layer.Layer, layer.Participation);
+            if (gates is null) throw new ArgumentNullException(nameof(gates));
+            foreach (var gate in gates) Set(gate);
         }
 
         /// <inheritdoc />
-        public string Name => "participation";
+        public string Name => "gate";
+
+        /// <summary>Registers (or replaces) <paramref name="gate"/>'s layer, scored by its gate values.</summary>
+        /// <param name="gate">A participation or population layer.</param>
+        public void Set(IGroupGate gate)
+        {
+            if (gate is null) throw new ArgumentNullException(nameof(gate));
+            Set(gate.Layer, gate.Gate);
+        }
 
         /// <summary>Registers (or replaces) the score vector of <paramref name="layer"/>.</summary>
         /// <param name="layer">The layer.</param>
@@ -48,7 +56,7 @@ namespace PruneDsl.Scoring
         {
             var weight = LinearGroups.Weight(layer, Name);
             if (!_scores.TryGetValue(layer, out var scores))
-                throw new InvalidOperationException($"{Name}: no score vector was registered for this layer; call Set(layer, scores) first.");
+                throw new InvalidOperationException($"{Name}: no gate or score vector was registered for this layer; call Set(gate) or Set(layer, scores) first.");
             CheckShape(weight, scores);
             using var _ = no_grad();
             return scores.detach().to(ScalarType.Float64).to(weight.device).clone();

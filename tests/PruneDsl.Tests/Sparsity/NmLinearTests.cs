@@ -1,14 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using PruneDsl.Inference;
 using PruneDsl.Sparsity;
 using PruneDsl.Spec;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace PruneDsl.Tests.Inference;
+namespace PruneDsl.Tests.Sparsity;
 
 public sealed class NmLinearTests
 {

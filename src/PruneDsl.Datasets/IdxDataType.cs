@@ -1,4 +1,4 @@
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>
     /// The element type of an IDX file, taken from the third byte of its magic number

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>
     /// A deterministic choice of items from a labelled dataset, for fast tests and quick runs: the first k items, or a

@@ -1,6 +1,6 @@
 using System;
 
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>
     /// A set of unsigned-byte images read from an IDX images file (magic number 2051, dimensions [count, rows, columns]).

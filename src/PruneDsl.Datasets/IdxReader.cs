@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
 
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>
     /// Reads IDX files (the format of MNIST): a big-endian header <c>0x00 0x00 type dims</c>, then <c>dims</c>

@@ -2,9 +2,9 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 
-namespace PruneDsl.Tests.Data
+namespace PruneDsl.Datasets.Tests
 {
     /// <summary>A temporary folder, deleted on dispose, and writers of small IDX files.</summary>
     internal sealed class TempFolder : IDisposable

@@ -1,7 +1,7 @@
 using System;
 using PruneDsl.Training;
 
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>
     /// MNIST's training and test splits, ready for a trainer: fetched (or read from a given directory), normalised and

@@ -2,12 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using PruneDsl.Evolution;
 using PruneDsl.Thresholds;
-using PruneDsl.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PruneDsl.Evolution
+namespace PruneDsl.Training
 {
     /// <summary>
     /// "Pruning as Evolution" end to end: trains the weights with the masses evolving every step (one backward pass feeds

@@ -1,9 +1,9 @@
 using System;
 using System.Buffers.Binary;
 using System.Linq;
-using PruneDsl.Data;
+using PruneDsl.Datasets;
 
-namespace PruneDsl.Tests.Data
+namespace PruneDsl.Datasets.Tests
 {
     public sealed class IdxReaderTests : IDisposable
     {

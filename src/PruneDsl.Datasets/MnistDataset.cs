@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PruneDsl.Data
+namespace PruneDsl.Datasets
 {
     /// <summary>
     /// One split of MNIST as TorchSharp tensors: <see cref="Images"/> float32 [N, 784], each pixel normalised to

@@ -1,12 +1,11 @@
 using System;
 using System.Runtime.InteropServices;
-using PruneDsl.Sparsity;
 using PruneDsl.Spec;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace PruneDsl.Inference
+namespace PruneDsl.Sparsity
 {
     /// <summary>
     /// An inference-only Linear layer with an N:M sparse weight: built from a trained <see cref="Linear"/>, it keeps the
