@@ -16,8 +16,9 @@ namespace PruneDsl.Game
     /// vanish at 0): the right-derivative of the group's utility at 0, <c>alpha b(dL/ds_i) - gamma - eta c_i</c> with the
     /// layer's <see cref="BenefitSign"/> reading (<see cref="GameEquations.SlopeAtZero"/>). A positive slope means the
     /// group would gain by re-entering: its 0 is an equilibrium only because the game's benefit cannot see it. The marginal
-    /// is taken at the current participations: at exactly 0 for the groups the game drove there, at their value for a
-    /// group between 0 and epsilon.</item>
+    /// is taken at the current participations: for the groups the game drove to 0, just above 0 (s = 1e-12, where autograd
+    /// gives the right-derivative at 0; at exactly 0 a following ReLU, whose derivative at 0 autograd takes as 0, would
+    /// report 0 whatever the loss); for a group between 0 and epsilon, at its value.</item>
     /// </list>
     /// </summary>
     /// <param name="Layers">One line per gated layer.</param>
@@ -40,7 +41,8 @@ namespace PruneDsl.Game
 
         /// <summary>
         /// Measures the certificate: runs <paramref name="backwardPasses"/> with every gate measuring the true marginal
-        /// <c>dL/ds_i</c> (the participations go through a leaf that requires grad for these passes only), then computes
+        /// <c>dL/ds_i</c> (the participations go through a leaf copy that requires grad for these passes only, with the
+        /// groups at 0 lifted to 1e-12, which changes the outputs only by rounding), then computes
         /// both parts from the gradients the passes leave on the weights and on the gates.
         /// </summary>
         /// <param name="model">The gated model.</param>

@@ -18,7 +18,8 @@ namespace PruneDsl.Game
     /// the signal equals <c>s_i dL/ds_i</c> (the marginal of the loss in <c>log s_i</c>), not <c>dL/ds_i</c>. It vanishes at
     /// <c>s_i = 0</c>, so under the game's own dynamics a pruned group stays pruned (0 is absorbing).
     /// <see cref="EquilibriumCertificate.Measure"/> checks that choice from the true marginal <c>dL/ds_i</c>, which it
-    /// measures by running the gate through a leaf tensor that requires grad; training never does (the participations are
+    /// measures by running the gate through a leaf tensor that requires grad (a group at 0 evaluated just above 0, at
+    /// s = 1e-12, so that a following ReLU passes the right-derivative); training never does (the participations are
     /// a plain buffer, so the training step costs what the ungated network costs).</para>
     /// <para><see cref="Step"/> throws when the gate saw no forward pass since the previous step: the gate is a forward
     /// hook, which a <c>forward</c> that calls <c>layer.forward(x)</c> instead of <c>layer.call(x)</c> bypasses.</para>
@@ -119,15 +120,25 @@ namespace PruneDsl.Game
         }
 
         /// <summary>
+        /// Where the certificate evaluates the marginal of a group at exactly 0: s = <see cref="MarginalFloor"/>. At s = 0 a
+        /// ReLU after the gate sees an input of exactly 0, where autograd takes its derivative as 0, and would report
+        /// <c>dL/ds_i = 0</c> whatever the loss; just above 0 no ReLU of the group is at its kink, the derivative is the
+        /// right-derivative at 0 up to O(1e-12), and the outputs change only by rounding (1e-12 of a pre-activation).
+        /// </summary>
+        internal const double MarginalFloor = 1e-12;
+
+        /// <summary>
         /// Starts measuring the true marginal <c>dL/ds_i</c>: until <see cref="StopMarginal"/>, the gate multiplies the
-        /// layer's output by a leaf alias of <see cref="Participation"/> (same storage, same values) that requires grad, so
-        /// every backward pass accumulates <c>dL/ds_i</c> into it, for every group, including those at exactly 0.
+        /// layer's output by a leaf copy of <see cref="Participation"/> that requires grad (groups below
+        /// <see cref="MarginalFloor"/> lifted to it), so every backward pass accumulates <c>dL/ds_i</c> into it, for every
+        /// group, including those at 0. No step may run meanwhile (the copy would not follow it).
         /// </summary>
         internal void StartMarginal()
         {
             if (_marginalLeaf is not null)
                 throw new InvalidOperationException($"The true marginal dL/ds of layer '{Name}' is already being measured.");
-            _marginalLeaf = Participation.detach().requires_grad_(true).DetachFromDisposeScope();
+            using var _ = no_grad();
+            _marginalLeaf = Participation.clamp_min(MarginalFloor).requires_grad_(true).DetachFromDisposeScope();
         }
 
         /// <summary>

@@ -14,13 +14,14 @@ public class EquilibriumCertificateTests
 
     /// <summary>
     /// A neuron the loss needs, pruned: the target is the network's own output with every participation at 1, then neuron 1
-    /// of fc1 is set to 0. With out = H diag(s) h + c and the mean squared error over B examples and O outputs,
-    /// f - target = -H_:1 h_1, so dL/ds_1 = -(2 / (B O)) ||H_:1||^2 sum_b h_b1^2 &lt; 0 at s_1 = 0.
+    /// of fc1 is set to 0. With out = H a(diag(s) h) + c, a the identity or a ReLU, and the mean squared error over B
+    /// examples and O outputs, f - target = -H_:1 a(h_1), so the right-derivative at s_1 = 0 is
+    /// dL/ds_1 = -(2 / (B O)) ||H_:1||^2 sum_b a(h_b1)^2 &lt; 0 (with a ReLU, a(h) h = a(h)^2).
     /// </summary>
-    private static (GatedLinearReadout Model, Tensor X, Tensor Target, double Marginal) PrunedNeuron(int seed, bool needed)
+    private static (GatedLinearReadout Model, Tensor X, Tensor Target, double Marginal) PrunedNeuron(int seed, bool needed, bool relu = false)
     {
         manual_seed(seed);
-        var model = new GatedLinearReadout();
+        var model = new GatedLinearReadout(relu);
         var x = randn(Batch, 4, dtype: float64);
         using (no_grad())
         {
@@ -30,6 +31,7 @@ public class EquilibriumCertificateTests
         using (no_grad()) model.Fc1Participation.Participation[1] = 0.0;
         using var _ = no_grad();
         var h1 = nn.functional.linear(x, model.Fc1.weight!, model.Fc1.bias!)[TensorIndex.Colon, 1];
+        if (relu) h1 = nn.functional.relu(h1);
         var head1 = model.Head.weight![TensorIndex.Colon, 1];
         var marginal = -(2.0 / (Batch * Outputs)) * head1.square().sum().item<double>() * h1.square().sum().item<double>();
         return (model, x, target, marginal);
@@ -52,15 +54,34 @@ public class EquilibriumCertificateTests
         var benefit = sign switch { BenefitSign.Literal => marginal, BenefitSign.LossAligned => -marginal, _ => Math.Abs(marginal) };
         var slope = layer.Cost.Alpha * benefit - layer.Cost.Gamma;
 
+        // The game's own signal s_1 dL/ds_1 is exactly 0 there: without the true marginal the neuron looks settled.
+        nn.functional.mse_loss(model.call(x), target).backward();
+        Assert.Equal(0.0, layer.GroupInner()[1].item<double>());
+        model.zero_grad();
+
         var line = Certify(model, x, target).Layers.Single();
 
-        // The game's own signal s_1 dL/ds_1 is exactly 0 there: without the true marginal the neuron looks settled.
-        Assert.Equal(0.0, layer.GroupInner()[1].item<double>());
         Assert.Equal(1, line.PrunedGroups);
         Assert.Equal(expected, line.PrunedThatWouldReenter);
         Assert.Equal(slope, line.MaxReentrySlope, 1e-9 * Math.Abs(slope));
         // beta = 0: the utility is linear, the best response of a re-entering group is 1 and its gain the slope.
         Assert.Equal(expected == 1 ? slope : 0.0, line.MaxReentryGain, 1e-9 * Math.Abs(slope));
+    }
+
+    [Fact]
+    public void A_pruned_neuron_before_a_relu_is_seen_through_the_right_derivative()
+    {
+        // At s_1 = 0 exactly the ReLU's input is 0, where autograd's derivative is 0: the certificate must still see the
+        // neuron's effect for s_1 > 0.
+        var (model, x, target, marginal) = PrunedNeuron(3, needed: true, relu: true);
+        Assert.True(marginal < -1e-3, $"the setup should make the neuron needed; dL/ds_1 = {marginal}");
+        var layer = model.Fc1Participation;
+        layer.Cost = layer.Cost with { Gamma = 0.5 * Math.Abs(marginal) };
+
+        var line = Certify(model, x, target).Layers.Single();
+
+        Assert.Equal(1, line.PrunedThatWouldReenter);
+        Assert.Equal(-marginal - layer.Cost.Gamma, line.MaxReentrySlope, 1e-9 * Math.Abs(marginal));
     }
 
     [Fact]

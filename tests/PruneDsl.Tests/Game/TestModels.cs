@@ -58,18 +58,27 @@ public sealed partial class TinyCompetingMlp64 : Module<Tensor, Tensor>
 }
 
 /// <summary>
-/// One gated layer feeding a linear read-out, nothing in between (float64): the loss's marginal in a participation has a
-/// closed form, so the certificate's re-entry test can be checked against it.
+/// One gated layer feeding a linear read-out, directly or through a ReLU (float64): the loss's marginal in a participation
+/// has a closed form, so the certificate's re-entry test can be checked against it.
 /// </summary>
 [Cost(Alpha = 1.0, Beta = 0.0, Gamma = 1e-3, Eta = 0.0, LearningRate = 0.1)]
 public sealed partial class GatedLinearReadout : Module<Tensor, Tensor>
 {
     [ParticipationGroup] private readonly Linear fc1 = Linear(4, 3, dtype: ScalarType.Float64);
     private readonly Linear head = Linear(3, 2, dtype: ScalarType.Float64);
+    private readonly bool _relu;
 
-    public GatedLinearReadout() : base(nameof(GatedLinearReadout)) => RegisterComponents();
+    public GatedLinearReadout(bool relu = false) : base(nameof(GatedLinearReadout))
+    {
+        _relu = relu;
+        RegisterComponents();
+    }
 
-    public override Tensor forward(Tensor x) => head.call(fc1.call(x));
+    public override Tensor forward(Tensor x)
+    {
+        var hidden = fc1.call(x);
+        return head.call(_relu ? functional.relu(hidden) : hidden);
+    }
 
     public Linear Fc1 => fc1;
     public Linear Head => head;
