@@ -19,8 +19,8 @@ namespace PruneDsl.Game
     /// <c>s_i = 0</c>, so under the game's own dynamics a pruned group stays pruned (0 is absorbing).
     /// <see cref="EquilibriumCertificate.Measure"/> checks that choice from the true marginal <c>dL/ds_i</c>, which it
     /// measures by running the gate through a leaf tensor that requires grad (a group at 0 evaluated just above 0, at
-    /// s = 1e-12, so that a following ReLU passes the right-derivative); training never does (the participations are
-    /// a plain buffer, so the training step costs what the ungated network costs).</para>
+    /// s = 1e-12, so that a following ReLU passes the right-derivative); training never does (there the participations
+    /// are a plain buffer that autograd does not track, and the gate costs one multiplication).</para>
     /// <para><see cref="Step"/> throws when the gate saw no forward pass since the previous step: the gate is a forward
     /// hook, which a <c>forward</c> that calls <c>layer.forward(x)</c> instead of <c>layer.call(x)</c> bypasses.</para>
     /// </remarks>
