@@ -30,8 +30,11 @@ namespace PruneDsl.Game
         /// Applies the rule before one step of the gate <paramref name="layer"/> of <paramref name="model"/> (throws when it
         /// saw no forward pass since its last step); the caller then steps and calls <see cref="MarkStep"/>.
         /// </summary>
-        public void EnsureUsedSinceLastStep(string layer, string? model, string what) =>
+        public void EnsureUsedSinceLastStep(string layer, string? model, string what)
+        {
+            if (SinceLastStep > 0) return; // the hot path: no allocation
             EnsureUsed(new[] { (layer, SinceLastStep) }, model, what);
+        }
 
         /// <summary>Records that the gate's values took a step: the next step needs a new forward pass.</summary>
         public void MarkStep() => _atLastStep = _count;
