@@ -34,12 +34,14 @@ namespace PruneDsl.Evolution
         private ISelectionDynamic _dynamic;
         private Tensor? _smoothed;
         private Tensor? _keep;
-        private long _gateCalls;
+        private readonly GatePasses _passes = new();
+        private readonly string? _model;
         private long _steps;
 
-        private PopulationLayer(string name, Linear layer, Tensor mass, DynamicsSpec spec)
+        private PopulationLayer(string name, string? model, Linear layer, Tensor mass, DynamicsSpec spec)
         {
             Name = name;
+            _model = model;
             _layer = layer;
             Mass = mass;
             _spec = spec;
@@ -91,7 +93,7 @@ namespace PruneDsl.Evolution
         public long Steps => _steps;
 
         /// <summary>How many forward passes went through the gate; 0 after a forward means the gate was bypassed.</summary>
-        public long GateCalls => _gateCalls;
+        public long GateCalls => _passes.Count;
 
         /// <summary>
         /// Creates the masses of <paramref name="layer"/> (all 1), registers them as the buffer <c>{name}_mass</c> of
@@ -112,10 +114,10 @@ namespace PruneDsl.Evolution
             spec.EnsureValid(name);
             var m = ones(layer.weight!.shape[0], dtype: layer.weight.dtype, device: layer.weight.device);
             owner.register_buffer(name + "_mass", m, persistent: true);
-            var population = new PopulationLayer(name, layer, m, spec);
+            var population = new PopulationLayer(name, owner.GetType().Name, layer, m, spec);
             layer.register_forward_hook((module, input, output) =>
             {
-                population._gateCalls++;
+                population._passes.Record();
                 return output * population.Mass;
             });
             return population;
@@ -140,10 +142,14 @@ namespace PruneDsl.Evolution
         /// <summary>
         /// One selection step from the gradients of the last backward pass: the fitness (<see cref="Fitness"/>) is smoothed,
         /// <c>F &lt;- Smoothing F + (1 - Smoothing) f</c> (F starts at the first step's f, so there is no bias towards 0),
-        /// and <see cref="Dynamic"/> moves the masses with step size <see cref="DynamicsSpec.LearningRate"/>.
+        /// and <see cref="Dynamic"/> moves the masses with step size <see cref="DynamicsSpec.LearningRate"/>. Throws an
+        /// <see cref="InvalidOperationException"/> naming the layer, the model and the fix when the masses saw no forward
+        /// pass since the previous step (or, for the first step, none at all): the same rule as
+        /// <see cref="ParticipationLayer.Step"/>.
         /// </summary>
         public void Step()
         {
+            _passes.EnsureUsedSinceLastStep(Name, _model, "population masses");
             using var _ = no_grad();
             using var fitness = Fitness();
             using (var finite = fitness.isfinite().all())
@@ -163,6 +169,7 @@ namespace PruneDsl.Evolution
             }
             _dynamic.Update(Mass, _smoothed, _spec.LearningRate);
             _steps++;
+            _passes.MarkStep();
         }
 
         /// <summary>

@@ -7,19 +7,33 @@ namespace PruneDsl.Game
 {
     /// <summary>
     /// The equations of "Pruning as a Game" (docs/equations.md section 1), each written once. Every tensor argument is a
-    /// vector over the N groups of one layer; <c>inner</c> is <c>&lt;grad_theta_i L, theta_i&gt;</c>, <c>normSquared</c> is
-    /// <c>||theta_i||^2</c> and <c>competition</c> is <c>sum_{j != i} s_j &lt;theta_i, theta_j&gt;</c> (or null when Eta = 0).
+    /// vector over the N groups of one layer; <c>normSquared</c> is <c>||theta_i||^2</c> and <c>competition</c> is
+    /// <c>sum_{j != i} s_j &lt;theta_i, theta_j&gt;</c> (or null when Eta = 0).
     /// </summary>
+    /// <remarks>
+    /// What the benefit is computed from: the game uses <c>g_i = &lt;grad_theta_i L, theta_i&gt;</c> with the gradient on the
+    /// raw weights theta_i (<see cref="ParticipationLayer.GroupInner"/>). The gate multiplies the neuron's output by s_i,
+    /// so the raw gradient carries that factor and <c>g_i = s_i dL/ds_i</c> (the loss's marginal in <c>log s_i</c>): it is
+    /// 0 at <c>s_i = 0</c>, and a pruned group's benefit cannot pull it back (pruning is absorbing).
+    /// <see cref="EquilibriumCertificate"/> applies the same reading to the true marginal <c>dL/ds_i</c> to ask whether a
+    /// pruned group would gain by re-entering (<see cref="SlopeAtZero"/>).
+    /// </remarks>
     public static class GameEquations
     {
-        /// <summary>The benefit signal <c>b_i</c> under the chosen reading of the sign (<see cref="BenefitSign"/>).</summary>
-        /// <param name="inner"><c>&lt;grad_theta_i L, theta_i&gt;</c> per group.</param>
+        /// <summary>
+        /// The benefit signal <c>b_i</c> under the chosen reading of the sign (<see cref="BenefitSign"/>):
+        /// <c>-g_i</c> (loss-aligned), <c>g_i</c> (literal) or <c>|g_i|</c> (magnitude).
+        /// </summary>
+        /// <param name="signal">
+        /// <c>g_i</c> per group: <c>&lt;grad_theta_i L, theta_i&gt;</c> on the raw weights (<c>= s_i dL/ds_i</c>) for the game,
+        /// or the true marginal <c>dL/ds_i</c> for the certificate's re-entry test.
+        /// </param>
         /// <param name="sign">The reading.</param>
-        public static Tensor Benefit(Tensor inner, BenefitSign sign) => sign switch
+        public static Tensor Benefit(Tensor signal, BenefitSign sign) => sign switch
         {
-            BenefitSign.Literal => inner.alias(),
-            BenefitSign.LossAligned => inner.neg(),
-            BenefitSign.Magnitude => inner.abs(),
+            BenefitSign.Literal => signal.alias(),
+            BenefitSign.LossAligned => signal.neg(),
+            BenefitSign.Magnitude => signal.abs(),
             _ => throw new ArgumentOutOfRangeException(nameof(sign), sign, "Unknown BenefitSign."),
         };
 
@@ -38,7 +52,8 @@ namespace PruneDsl.Game
         }
 
         /// <summary>
-        /// Eq. 13: <c>dU_i/ds_i = alpha b_i - 2 beta ||theta_i||^2 s_i - gamma sign(s_i) - eta c_i</c>.
+        /// Eq. 13: <c>dU_i/ds_i = alpha b_i - 2 beta ||theta_i||^2 s_i - gamma sign(s_i) - eta c_i</c>, with b_i held
+        /// constant in s_i as in the paper.
         /// </summary>
         /// <param name="benefit">b_i from <see cref="Benefit"/>.</param>
         /// <param name="normSquared"><c>||theta_i||^2</c>; may be null when Beta = 0 (the only term that needs it).</param>
@@ -82,6 +97,21 @@ namespace PruneDsl.Game
         }
 
         /// <summary>
+        /// The right-derivative of <see cref="Utility"/> at <c>x = 0</c>: <c>alpha b_i - gamma - eta c_i</c> (the L2 term's
+        /// slope vanishes at 0, the L1 term's is gamma). Eq. 15 prunes a group exactly when this is at most 0; a positive
+        /// value means the group gains by participating.
+        /// </summary>
+        /// <param name="benefit">b_i.</param>
+        /// <param name="competition">c_i, or null when Eta = 0.</param>
+        /// <param name="cost">The constants.</param>
+        public static Tensor SlopeAtZero(Tensor benefit, Tensor? competition, CostSpec cost)
+        {
+            var slope = benefit * cost.Alpha - cost.Gamma;
+            if (competition is not null && cost.Eta != 0) slope.sub_(competition * cost.Eta);
+            return slope;
+        }
+
+        /// <summary>
         /// Eq. 14, the best response on [0, 1]:
         /// <c>s_i* = clip((alpha b_i - gamma - eta c_i) / (2 beta ||theta_i||^2), 0, 1)</c>; with no curvature
         /// (beta ||theta_i||^2 = 0) the utility is linear and the best response is 1 when its slope is positive, else 0.
@@ -92,8 +122,7 @@ namespace PruneDsl.Game
         /// <param name="cost">The constants.</param>
         public static Tensor BestResponse(Tensor benefit, Tensor normSquared, Tensor? competition, CostSpec cost)
         {
-            using var numerator = benefit * cost.Alpha - cost.Gamma;
-            if (competition is not null && cost.Eta != 0) numerator.sub_(competition * cost.Eta);
+            using var numerator = SlopeAtZero(benefit, competition, cost);
             using var curvature = normSquared * (2 * cost.Beta);
             using var interior = (numerator / curvature.clamp_min(1e-30)).clamp_(0, 1);
             using var linear = (numerator > 0).to(numerator.dtype);

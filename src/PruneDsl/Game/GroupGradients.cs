@@ -7,7 +7,9 @@ namespace PruneDsl.Game
     /// <summary>
     /// <c>&lt;grad_theta_i L, theta_i&gt;</c> for every output neuron i of a Linear layer (theta_i = fan-in row and bias), from
     /// the gradients the last backward pass left on the raw weights. One home for the quantity the game's benefit, the
-    /// selection dynamics' fitness and the first-order Taylor criterion are all built on.
+    /// selection dynamics' fitness and the first-order Taylor criterion are all built on. When the layer's output is
+    /// multiplied by a gate g_i (a participation or a mass), the raw gradients carry that factor and the product equals
+    /// <c>g_i dL/dg_i</c>: 0 for a gate at 0.
     /// </summary>
     public static class GroupGradients
     {

@@ -13,7 +13,8 @@ namespace PruneDsl.Game
 
         /// <summary>
         /// One projected gradient-ascent step (Eq. 17) on every participation, from the gradients of the last backward
-        /// pass. Call it after <c>loss.backward()</c> and before the weight optimizer zeroes the gradients.
+        /// pass. Call it after <c>loss.backward()</c> and before the weight optimizer zeroes the gradients, once per forward
+        /// pass: it throws (<see cref="ParticipationLayer.Step"/>) when a gate saw no forward pass since the previous step.
         /// </summary>
         void StepParticipations();
 

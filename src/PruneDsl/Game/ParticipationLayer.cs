@@ -12,15 +12,32 @@ namespace PruneDsl.Game
     /// the neuron's output (equivalently its effective fan-in row and bias, <c>s_i theta_i</c>). Generated code creates
     /// one per annotated field with <see cref="Attach"/>.
     /// </summary>
+    /// <remarks>
+    /// <para>The benefit signal of the game (<see cref="GroupInner"/>) is <c>&lt;grad_theta_i L, theta_i&gt;</c> on the raw
+    /// weights. Because the gate multiplies the neuron's output by <c>s_i</c>, the raw weight gradients carry that factor:
+    /// the signal equals <c>s_i dL/ds_i</c> (the marginal of the loss in <c>log s_i</c>), not <c>dL/ds_i</c>. It vanishes at
+    /// <c>s_i = 0</c>, so under the game's own dynamics a pruned group stays pruned (0 is absorbing).
+    /// <see cref="EquilibriumCertificate.Measure"/> checks that choice from the true marginal <c>dL/ds_i</c>, which it
+    /// measures by running the gate through a leaf tensor that requires grad (a group at 0 evaluated just above 0, at
+    /// s = 1e-12, so that a following ReLU passes the right-derivative); training never does (there the participations
+    /// are a plain buffer that autograd does not track, and the gate costs one multiplication).</para>
+    /// <para><see cref="Step"/> throws when the gate saw no forward pass since the previous step: the gate is a forward
+    /// hook, which a <c>forward</c> that calls <c>layer.forward(x)</c> instead of <c>layer.call(x)</c> bypasses.</para>
+    /// </remarks>
     public sealed class ParticipationLayer : IGroupGate
     {
-        private readonly Linear _layer;
-        private long _gateCalls;
-        private Tensor? _keep;
+        private const string GateKind = "participation gate";
 
-        private ParticipationLayer(string name, Linear layer, Tensor participation, CostSpec cost)
+        private readonly Linear _layer;
+        private readonly string? _model;
+        private readonly GatePasses _passes = new();
+        private Tensor? _keep;
+        private Tensor? _marginalLeaf;
+
+        private ParticipationLayer(string name, string? model, Linear layer, Tensor participation, CostSpec cost)
         {
             Name = name;
+            _model = model;
             _layer = layer;
             Participation = participation;
             Cost = cost;
@@ -71,7 +88,10 @@ namespace PruneDsl.Game
         public int Count => (int)Participation.shape[0];
 
         /// <summary>How many forward passes went through the gate; 0 after a forward means the gate was bypassed.</summary>
-        public long GateCalls => _gateCalls;
+        public long GateCalls => _passes.Count;
+
+        /// <summary>The forward passes through the gate, and the rule that each step needs one.</summary>
+        internal GatePasses Passes => _passes;
 
         /// <summary>
         /// Creates the participations of <paramref name="layer"/> (all 1), registers them as the buffer
@@ -90,13 +110,60 @@ namespace PruneDsl.Game
             cost.EnsureValid(name);
             var s = ones(layer.weight!.shape[0], dtype: layer.weight.dtype, device: layer.weight.device);
             owner.register_buffer(name + "_participation", s, persistent: true);
-            var gate = new ParticipationLayer(name, layer, s, cost);
+            var gate = new ParticipationLayer(name, owner.GetType().Name, layer, s, cost);
             layer.register_forward_hook((module, input, output) =>
             {
-                gate._gateCalls++;
-                return output * gate.Participation;
+                gate._passes.Record();
+                return output * (gate._marginalLeaf ?? gate.Participation);
             });
             return gate;
+        }
+
+        /// <summary>
+        /// Where the certificate evaluates the marginal of a group at exactly 0: s = <see cref="MarginalFloor"/>. At s = 0 a
+        /// ReLU after the gate sees an input of exactly 0, where autograd takes its derivative as 0, and would report
+        /// <c>dL/ds_i = 0</c> whatever the loss; just above 0 no ReLU of the group is at its kink, the derivative is the
+        /// right-derivative at 0 up to O(1e-12), and the outputs change only by rounding (1e-12 of a pre-activation).
+        /// </summary>
+        internal const double MarginalFloor = 1e-12;
+
+        /// <summary>
+        /// Starts measuring the true marginal <c>dL/ds_i</c>: until <see cref="StopMarginal"/>, the gate multiplies the
+        /// layer's output by a leaf copy of <see cref="Participation"/> that requires grad (groups below
+        /// <see cref="MarginalFloor"/> lifted to it), so every backward pass accumulates <c>dL/ds_i</c> into it, for every
+        /// group, including those at 0. No step may run meanwhile (the copy would not follow it).
+        /// </summary>
+        internal void StartMarginal()
+        {
+            if (_marginalLeaf is not null)
+                throw new InvalidOperationException($"The true marginal dL/ds of layer '{Name}' is already being measured.");
+            using var _ = no_grad();
+            _marginalLeaf = Participation.clamp_min(MarginalFloor).requires_grad_(true).DetachFromDisposeScope();
+        }
+
+        /// <summary>
+        /// <c>dL/ds_i</c> summed over the backward passes since <see cref="StartMarginal"/> (a new tensor). Throws when no
+        /// gradient reached the gate.
+        /// </summary>
+        internal Tensor Marginal()
+        {
+            var leaf = _marginalLeaf ?? throw new InvalidOperationException($"The true marginal dL/ds of layer '{Name}' is not being measured.");
+            using var grad = leaf.grad;
+            if (grad is null)
+                throw new InvalidOperationException(
+                    $"No gradient reached the participations of layer '{Name}' while the certificate measured dL/ds: its passes must run the model " +
+                    "through its gates (layer.call(x) in forward()) with gradients enabled and call loss.backward().");
+            return grad.detach().clone();
+        }
+
+        /// <summary>Ends <see cref="StartMarginal"/>: the gate multiplies by <see cref="Participation"/> again.</summary>
+        internal void StopMarginal()
+        {
+            var leaf = _marginalLeaf;
+            _marginalLeaf = null;
+            if (leaf is null) return;
+            leaf.grad?.Dispose();
+            leaf.Dispose();
         }
 
         /// <summary>The exception generated code throws when the gates are used before <c>RegisterComponents()</c> ran.</summary>
@@ -122,15 +189,18 @@ namespace PruneDsl.Game
         }
 
         /// <summary>
-        /// <c>&lt;grad_theta_i L, theta_i&gt;</c> per group from the gradients the last backward pass left on the layer's
-        /// raw weights. Throws when there are none (call <c>backward()</c> first).
+        /// The game's benefit signal: <c>&lt;grad_theta_i L, theta_i&gt;</c> per group from the gradients the last backward
+        /// pass left on the layer's raw weights. The gate's factor is in those gradients, so this equals
+        /// <c>s_i dL/ds_i</c> (0 for a group at <c>s_i = 0</c>; see the remarks of <see cref="ParticipationLayer"/>).
+        /// Throws when there are no gradients (call <c>backward()</c> first).
         /// </summary>
         public Tensor GroupInner() => GroupGradients.Inner(_layer, Name, "a participation step");
 
         /// <summary>
-        /// dU_i/ds_i (Eq. 13) for every group from the current gradients. The competition term's Gram product is computed
-        /// only when the current <see cref="Cost"/> has Eta &gt; 0 (decided here, at every step, because <see cref="Cost"/>
-        /// may be replaced at run time).
+        /// dU_i/ds_i (Eq. 13) for every group from the current gradients, with the benefit read from
+        /// <see cref="GroupInner"/> (<c>s_i dL/ds_i</c>) by <see cref="CostSpec.Benefit"/>. The competition term's Gram
+        /// product is computed only when the current <see cref="Cost"/> has Eta &gt; 0 (decided here, at every step, because
+        /// <see cref="Cost"/> may be replaced at run time).
         /// </summary>
         public Tensor UtilityGradient()
         {
@@ -151,11 +221,18 @@ namespace PruneDsl.Game
             return GameEquations.Competition(groups, Participation, normSquared);
         }
 
-        /// <summary>One projected gradient-ascent step (Eq. 17) with the layer's learning rate.</summary>
+        /// <summary>
+        /// One projected gradient-ascent step (Eq. 17) with the layer's learning rate, from the gradients of the last
+        /// backward pass. Throws an <see cref="InvalidOperationException"/> naming the layer, the model and the fix when the
+        /// gate saw no forward pass since the previous step (or, for the first step, none at all): the gate was bypassed
+        /// (<c>layer.forward(x)</c> instead of <c>layer.call(x)</c>) or the step was called twice for one pass.
+        /// </summary>
         public void Step()
         {
+            _passes.EnsureUsedSinceLastStep(Name, _model, GateKind);
             using var grad = UtilityGradient();
             GameEquations.ProjectedAscent(Participation, grad, Cost.LearningRate);
+            _passes.MarkStep();
         }
 
         /// <summary>True for the groups to be pruned: the complement of <see cref="KeepMask"/>.</summary>

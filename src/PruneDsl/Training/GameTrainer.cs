@@ -86,23 +86,29 @@ namespace PruneDsl.Training
 
         private optim.Optimizer CreateOptimizer(IEnumerable<Parameter> weights) => _options.CreateOptimizer(weights);
 
+        /// <summary>The first-batch check: the rule of <see cref="ParticipationLayer.Step"/>, applied before any step.</summary>
         private void EnsureGatesApplied() => TrainingLoop.EnsureGatesApplied(
-            _game.ParticipationLayers.Select(l => (l.Name, l.GateCalls)), _model.GetType().Name, "participation gates");
+            _game.ParticipationLayers.Select(l => (l.Name, l.Passes.SinceLastStep)), _model.GetType().Name, "participation gate");
 
-        /// <summary>Averages the gradients of a few training batches, then computes the certificate from them.</summary>
+        /// <summary>
+        /// Averages the gradients (on the weights and, through the gates, on the participations) of a few training batches
+        /// and computes the certificate from them.
+        /// </summary>
         private EquilibriumCertificate Certify(LabeledData train)
         {
             foreach (var p in _model.parameters()) p.grad?.zero_();
             var batches = (int)Math.Min(_options.CertificateBatches, (train.Count + _options.BatchSize - 1) / _options.BatchSize);
-            for (var b = 0; b < batches; b++)
+            var certificate = EquilibriumCertificate.Measure(_game, () =>
             {
-                using var scope = NewDisposeScope();
-                var start = b * _options.BatchSize;
-                var end = (int)Math.Min(start + (long)_options.BatchSize, train.Count);
-                var loss = nn.functional.cross_entropy(_model.call(train.Inputs[start..end]), train.Labels[start..end]) / batches;
-                loss.backward();
-            }
-            var certificate = EquilibriumCertificate.FromCurrentGradients(_game);
+                for (var b = 0; b < batches; b++)
+                {
+                    using var scope = NewDisposeScope();
+                    var start = b * _options.BatchSize;
+                    var end = (int)Math.Min(start + (long)_options.BatchSize, train.Count);
+                    var loss = nn.functional.cross_entropy(_model.call(train.Inputs[start..end]), train.Labels[start..end]) / batches;
+                    loss.backward();
+                }
+            });
             foreach (var p in _model.parameters()) p.grad?.zero_();
             return certificate;
         }
@@ -160,5 +166,11 @@ namespace PruneDsl.Training
 
         /// <summary>The fraction of groups pruned.</summary>
         public double Sparsity => TotalGroups == 0 ? 0 : (double)PrunedGroups / TotalGroups;
+
+        /// <summary>
+        /// Pruned groups that would gain by re-entering: their utility slope at 0 under the true marginal <c>dL/ds_i</c> is
+        /// positive (<see cref="EquilibriumCertificate.PrunedThatWouldReenter"/>; per layer in <see cref="Certificate"/>).
+        /// </summary>
+        public int PrunedGroupsThatWouldReenter => Certificate.PrunedThatWouldReenter;
     }
 }

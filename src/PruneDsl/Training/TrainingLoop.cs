@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using PruneDsl.Game;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,19 +53,14 @@ namespace PruneDsl.Training
         }
 
         /// <summary>
-        /// Throws when a gate never ran: its forward hook is bypassed because forward() called the layer with
-        /// <c>forward(x)</c> instead of <c>call(x)</c>.
+        /// The trainers' first-batch check, run before any step: throws when a gate saw no forward pass, because
+        /// <c>forward()</c> called its layer with <c>forward(x)</c> instead of <c>call(x)</c> and bypassed its hook. The rule
+        /// and its message are those every gated layer's step applies (so a hand-written loop gets the same error).
         /// </summary>
-        /// <param name="gates">Each gate's layer name and how many forward passes went through it.</param>
+        /// <param name="gates">Each gate's layer name and its forward passes since its last step (or ever, before the first).</param>
         /// <param name="modelName">The model class, for the message.</param>
-        /// <param name="what">What the gate is ("participation gates", "population masses").</param>
-        public static void EnsureGatesApplied(IEnumerable<(string Name, long Calls)> gates, string modelName, string what)
-        {
-            var bypassed = gates.Where(g => g.Calls == 0).Select(g => g.Name).ToList();
-            if (bypassed.Count > 0)
-                throw new InvalidOperationException(
-                    $"The {what} of {string.Join(", ", bypassed)} were not applied in the forward pass of '{modelName}'. " +
-                    "They are forward hooks, which TorchSharp runs only through call(): write 'layer.call(x)' instead of 'layer.forward(x)' in forward().");
-        }
+        /// <param name="what">What the gate is ("participation gate", "population masses").</param>
+        public static void EnsureGatesApplied(IEnumerable<(string Name, long Calls)> gates, string modelName, string what) =>
+            GatePasses.EnsureUsed(gates, modelName, what);
     }
 }
