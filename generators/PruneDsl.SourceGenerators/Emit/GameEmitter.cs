@@ -10,6 +10,7 @@ namespace PruneDsl.SourceGenerators.Emit
     internal static class GameEmitter
     {
         private const string Layer = "global::PruneDsl.Game.ParticipationLayer";
+        private const string Field = "_participationLayers";
 
         /// <summary>The cost settings of every game layer.</summary>
         public static void EmitSettings(SourceWriter w, PruneModel model)
@@ -37,30 +38,18 @@ namespace PruneDsl.SourceGenerators.Emit
         }
 
         /// <summary>The field that holds the layers.</summary>
-        public static void EmitLayersField(SourceWriter w)
-        {
-            w.Member();
-            w.Line("private " + Layer + "[]? _participationLayers;");
-        }
+        public static void EmitLayersField(SourceWriter w) => LayerArray.EmitField(w, Layer, Field);
 
         /// <summary>The statements RegisterComponents runs to attach the participations.</summary>
-        public static void EmitAttach(SourceWriter w, PruneModel model)
-        {
-            w.Line("_participationLayers = new " + Layer + "[]");
-            w.Line("{");
-            foreach (var group in model.Groups.Where(g => g.IsGame))
-                w.Line("    " + Layer + ".Attach(this, \"" + group.FieldName + "\", " + group.FieldName + ", " + Names.Pascal(group.FieldName) + "Cost),");
-            w.Line("};");
-        }
+        public static void EmitAttach(SourceWriter w, PruneModel model) =>
+            LayerArray.EmitAssignment(w, Layer, Field, model.Groups.Where(g => g.IsGame).Select(g =>
+                Layer + ".Attach(this, \"" + g.FieldName + "\", " + g.FieldName + ", " + Names.Pascal(g.FieldName) + "Cost)"));
 
         /// <summary>The layers, one property per game layer, and the participation step.</summary>
         public static void EmitMembers(SourceWriter w, PruneModel model)
         {
             var games = model.Groups.Where(g => g.IsGame).ToList();
-            w.Member();
-            w.Line("/// <inheritdoc />");
-            w.Line("public global::System.Collections.Generic.IReadOnlyList<" + Layer + "> ParticipationLayers =>");
-            w.Line("    _participationLayers ?? throw " + Layer + ".NotAttached(\"" + model.ClassName + "\");");
+            LayerArray.EmitProperty(w, Layer, "ParticipationLayers", Field, model.ClassName);
             for (var i = 0; i < games.Count; i++)
             {
                 w.Member();

@@ -86,24 +86,9 @@ namespace PruneDsl.SourceGenerators.Emit
             w.Line("/// </summary>");
             w.Open("protected override void RegisterComponents()");
             w.Line("base.RegisterComponents();");
-            if (model.Groups.Any(g => g.IsGame))
-            {
-                w.Open("if (_participationLayers is null)");
-                GameEmitter.EmitAttach(w, model);
-                w.Close();
-            }
-            if (model.Groups.Any(g => !g.IsGame))
-            {
-                w.Open("if (_populationLayers is null)");
-                PopulationEmitter.EmitAttach(w, model);
-                w.Close();
-            }
-            if (model.SparseLayers.Count > 0)
-            {
-                w.Open("if (_sparseLayers is null)");
-                SparseEmitter.EmitAttach(w, model);
-                w.Close();
-            }
+            if (model.Groups.Any(g => g.IsGame)) GameEmitter.EmitAttach(w, model);
+            if (model.Groups.Any(g => !g.IsGame)) PopulationEmitter.EmitAttach(w, model);
+            if (model.SparseLayers.Count > 0) SparseEmitter.EmitAttach(w, model);
             w.Close();
         }
     }

@@ -10,6 +10,7 @@ namespace PruneDsl.SourceGenerators.Emit
     internal static class PopulationEmitter
     {
         private const string Layer = "global::PruneDsl.Evolution.PopulationLayer";
+        private const string Field = "_populationLayers";
 
         /// <summary>The dynamics settings of every evolving layer.</summary>
         public static void EmitSettings(SourceWriter w, PruneModel model)
@@ -31,30 +32,18 @@ namespace PruneDsl.SourceGenerators.Emit
         }
 
         /// <summary>The field that holds the layers.</summary>
-        public static void EmitLayersField(SourceWriter w)
-        {
-            w.Member();
-            w.Line("private " + Layer + "[]? _populationLayers;");
-        }
+        public static void EmitLayersField(SourceWriter w) => LayerArray.EmitField(w, Layer, Field);
 
         /// <summary>The statements RegisterComponents runs to attach the populations.</summary>
-        public static void EmitAttach(SourceWriter w, PruneModel model)
-        {
-            w.Line("_populationLayers = new " + Layer + "[]");
-            w.Line("{");
-            foreach (var group in model.Groups.Where(g => !g.IsGame))
-                w.Line("    " + Layer + ".Attach(this, \"" + group.FieldName + "\", " + group.FieldName + ", " + Names.Pascal(group.FieldName) + "Dynamics),");
-            w.Line("};");
-        }
+        public static void EmitAttach(SourceWriter w, PruneModel model) =>
+            LayerArray.EmitAssignment(w, Layer, Field, model.Groups.Where(g => !g.IsGame).Select(g =>
+                Layer + ".Attach(this, \"" + g.FieldName + "\", " + g.FieldName + ", " + Names.Pascal(g.FieldName) + "Dynamics)"));
 
         /// <summary>The layers, one property per evolving layer, and the selection step.</summary>
         public static void EmitMembers(SourceWriter w, PruneModel model)
         {
             var populations = model.Groups.Where(g => !g.IsGame).ToList();
-            w.Member();
-            w.Line("/// <inheritdoc />");
-            w.Line("public global::System.Collections.Generic.IReadOnlyList<" + Layer + "> PopulationLayers =>");
-            w.Line("    _populationLayers ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached(\"" + model.ClassName + "\");");
+            LayerArray.EmitProperty(w, Layer, "PopulationLayers", Field, model.ClassName);
             for (var i = 0; i < populations.Count; i++)
             {
                 w.Member();

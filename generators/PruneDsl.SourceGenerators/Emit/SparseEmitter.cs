@@ -1,3 +1,4 @@
+using System.Linq;
 using PruneDsl.SourceGenerators.Models;
 
 namespace PruneDsl.SourceGenerators.Emit
@@ -6,32 +7,19 @@ namespace PruneDsl.SourceGenerators.Emit
     internal static class SparseEmitter
     {
         private const string Masked = "global::PruneDsl.Sparsity.NmMaskedLinear";
+        private const string Field = "_sparseLayers";
 
         /// <summary>The field that holds the masked layers.</summary>
-        public static void EmitLayersField(SourceWriter w)
-        {
-            w.Member();
-            w.Line("private " + Masked + "[]? _sparseLayers;");
-        }
+        public static void EmitLayersField(SourceWriter w) => LayerArray.EmitField(w, Masked, Field);
 
         /// <summary>The statements RegisterComponents runs to attach the masks.</summary>
-        public static void EmitAttach(SourceWriter w, PruneModel model)
-        {
-            w.Line("_sparseLayers = new " + Masked + "[]");
-            w.Line("{");
-            foreach (var layer in model.SparseLayers)
-                w.Line("    new " + Masked + "(" + layer.FieldName + ", " + Pattern(layer) + ", \"" + layer.FieldName + "\"),");
-            w.Line("};");
-        }
+        public static void EmitAttach(SourceWriter w, PruneModel model) =>
+            LayerArray.EmitAssignment(w, Masked, Field, model.SparseLayers.Select(l =>
+                "new " + Masked + "(" + l.FieldName + ", " + Pattern(l) + ", \"" + l.FieldName + "\")"));
 
         /// <summary>The masked layers.</summary>
-        public static void EmitMembers(SourceWriter w, PruneModel model)
-        {
-            w.Member();
-            w.Line("/// <inheritdoc />");
-            w.Line("public global::System.Collections.Generic.IReadOnlyList<" + Masked + "> SparseLayers =>");
-            w.Line("    _sparseLayers ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached(\"" + model.ClassName + "\");");
-        }
+        public static void EmitMembers(SourceWriter w, PruneModel model) =>
+            LayerArray.EmitProperty(w, Masked, "SparseLayers", Field, model.ClassName);
 
         public static string Pattern(SparseLayerModel layer) =>
             "new global::PruneDsl.Spec.SparsityPattern(" + layer.N + ", " + layer.M + ")";
