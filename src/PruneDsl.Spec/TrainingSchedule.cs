@@ -5,7 +5,7 @@ namespace PruneDsl.Spec
 {
     /// <summary>
     /// How long training runs, counted in participation updates: one <c>StepParticipations()</c> call per optimizer step
-    /// (Algorithm 1), so <see cref="Updates"/> = <see cref="Epochs"/> x <see cref="StepsPerEpoch"/>. What
+    /// (Algorithm 1, docs/equations.md section 1), so <see cref="Updates"/> = <see cref="Epochs"/> x <see cref="StepsPerEpoch"/>. What
     /// <c>[TrainingLength]</c> declares; the analyzers check the cost settings against it.
     /// </summary>
     /// <param name="Epochs">Passes over the training data; at least 1.</param>

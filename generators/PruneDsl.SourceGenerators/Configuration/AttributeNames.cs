@@ -26,9 +26,6 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>The one layer type the attributes support.</summary>
         public const string Linear = "TorchSharp.Modules.Linear";
 
-        /// <summary>The base every model derives from.</summary>
-        public const string Module = "TorchSharp.torch.nn.Module";
-
         /// <summary>Which PruneDsl attribute this is (its metadata name), or null for any other attribute.</summary>
         /// <param name="attribute">The attribute.</param>
         public static string? Of(AttributeData attribute) =>
@@ -50,8 +47,16 @@ namespace PruneDsl.SourceGenerators.Configuration
         public static bool IsModule(INamedTypeSymbol type)
         {
             for (var b = type.BaseType; b is not null; b = b.BaseType)
-                if (b.OriginalDefinition.ToDisplayString() == Module) return true;
+                if (b is { Name: "Module", ContainingType: { Name: "nn", ContainingType: { } torch } } && IsTorch(torch)) return true;
             return false;
         }
+
+        /// <summary>Whether the type is TorchSharp.torch.Tensor.</summary>
+        /// <param name="type">The type.</param>
+        public static bool IsTensor(ITypeSymbol? type) =>
+            type is INamedTypeSymbol { Name: "Tensor", ContainingType: { } torch } && IsTorch(torch);
+
+        private static bool IsTorch(INamedTypeSymbol type) =>
+            type is { Name: "torch", ContainingType: null, ContainingNamespace: { Name: "TorchSharp", ContainingNamespace.IsGlobalNamespace: true } };
     }
 }

@@ -4,6 +4,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using PruneDsl.SourceGenerators.Configuration;
 
 namespace PruneDsl.SourceGenerators.Models
 {
@@ -19,19 +20,18 @@ namespace PruneDsl.SourceGenerators.Models
 
     /// <summary>
     /// Decides whether the user's forward can be copied into a standalone inference module: it must be
-    /// <c>Tensor forward(Tensor x)</c> and use no instance member of the model other than its Linear fields.
+    /// <c>Tensor forward(Tensor x)</c> and use no instance member of the model other than its Linear fields (decided by
+    /// name, without binding the body: a name declared inside forward is taken to be that declaration).
     /// </summary>
     internal static class InferenceModelBuilder
     {
-        private const string TensorType = "TorchSharp.torch.Tensor";
-
         /// <summary>The inference model, or null with the reason it cannot be generated.</summary>
-        public static InferenceModel? TryBuild(INamedTypeSymbol type, Compilation compilation, IReadOnlyList<string> linearFields,
+        public static InferenceModel? TryBuild(INamedTypeSymbol type, IReadOnlyList<string> linearFields,
             CancellationToken cancellationToken, out string? reason)
         {
             reason = null;
             var forward = type.GetMembers("forward").OfType<IMethodSymbol>().FirstOrDefault(m =>
-                m.Parameters.Length == 1 && m.Parameters[0].Type.ToDisplayString() == TensorType && m.ReturnType.ToDisplayString() == TensorType);
+                m.Parameters.Length == 1 && AttributeNames.IsTensor(m.Parameters[0].Type) && AttributeNames.IsTensor(m.ReturnType));
             if (forward?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not MethodDeclarationSyntax syntax)
             {
                 reason = "it declares no 'Tensor forward(Tensor)'";
@@ -44,7 +44,11 @@ namespace PruneDsl.SourceGenerators.Models
                 return null;
             }
 
-            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+            // By name, without binding the body (binding forward's TorchSharp calls would cost more than the rest of the
+            // model together, on every edit): a name that stands alone and is not declared inside forward refers to a
+            // member of the class if the class or a base class has an instance member of that name.
+            var instanceMembers = InstanceMemberNames(type);
+            var declared = DeclaredNames(syntax);
             foreach (var node in body.DescendantNodesAndSelf())
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -53,22 +57,14 @@ namespace PruneDsl.SourceGenerators.Models
                     reason = "its forward uses '" + node + "'";
                     return null;
                 }
-                // Only a name that stands alone can reach an instance member implicitly (x.Name is the x's member).
-                if (node is not SimpleNameSyntax name
-                    || node.Parent is MemberAccessExpressionSyntax access && access.Name == node
-                    || node.Parent is MemberBindingExpressionSyntax) continue;
-                var symbol = model.GetSymbolInfo(name, cancellationToken).Symbol;
-                if (symbol is null || symbol.IsStatic || symbol is ILocalSymbol or IParameterSymbol or IRangeVariableSymbol) continue;
-                if (symbol.Kind is SymbolKind.Field or SymbolKind.Property or SymbolKind.Method or SymbolKind.Event
-                    && IsMemberOf(symbol, type)
-                    && !(symbol is IFieldSymbol field && linearFields.Contains(field.Name)))
-                {
-                    reason = "its forward uses '" + symbol.Name + "', which is not a Linear field";
-                    return null;
-                }
+                if (node is not SimpleNameSyntax name || !StandsAlone(name)) continue;
+                var text = name.Identifier.ValueText;
+                if (declared.Contains(text) || !instanceMembers.Contains(text) || linearFields.Contains(text)) continue;
+                reason = "its forward uses '" + text + "', which is not a Linear field";
+                return null;
             }
 
-            var text = syntax.ExpressionBody is { } arrow
+            var copied = syntax.ExpressionBody is { } arrow
                 ? "=> " + Normalize(arrow.Expression) + ";"
                 : Normalize(syntax.Body!);
             var usings = syntax.SyntaxTree.GetCompilationUnitRoot(cancellationToken).Usings
@@ -76,17 +72,57 @@ namespace PruneDsl.SourceGenerators.Models
                 .Where(u => u.GlobalKeyword.IsKind(SyntaxKind.None))
                 .Select(u => u.ToString())
                 .Distinct();
-            return new InferenceModel(syntax.ParameterList.Parameters[0].Identifier.Text, text,
+            return new InferenceModel(syntax.ParameterList.Parameters[0].Identifier.Text, copied,
                 new EquatableArray<string>(usings), new EquatableArray<string>(linearFields));
         }
 
         private static string Normalize(SyntaxNode node) => node.NormalizeWhitespace("    ", "\n").ToString();
 
-        private static bool IsMemberOf(ISymbol symbol, INamedTypeSymbol type)
+        /// <summary>
+        /// Whether a name can reach a member implicitly: not the member of <c>x.Name</c> or <c>?.Name</c>, not the right
+        /// side of a qualified type name, not an argument or property label.
+        /// </summary>
+        private static bool StandsAlone(SimpleNameSyntax name) => name.Parent switch
         {
+            MemberAccessExpressionSyntax access => access.Name != name,
+            MemberBindingExpressionSyntax => false,
+            QualifiedNameSyntax qualified => qualified.Left == name,
+            NameColonSyntax or NameEqualsSyntax => false,
+            _ => true,
+        };
+
+        /// <summary>The names of the instance fields, properties, events and methods of the class and its base classes.</summary>
+        private static HashSet<string> InstanceMemberNames(INamedTypeSymbol type)
+        {
+            var names = new HashSet<string>(System.StringComparer.Ordinal);
             for (var t = type; t is not null; t = t.BaseType)
-                if (SymbolEqualityComparer.Default.Equals(symbol.ContainingType?.OriginalDefinition, t.OriginalDefinition)) return true;
-            return false;
+                foreach (var name in t.MemberNames)
+                    if (!names.Contains(name) && t.GetMembers(name).Any(m => !m.IsStatic && m.CanBeReferencedByName && m.Kind != SymbolKind.NamedType))
+                        names.Add(name);
+            return names;
+        }
+
+        /// <summary>Everything forward declares: its parameters, locals, lambda and local-function parameters, pattern and query variables.</summary>
+        private static HashSet<string> DeclaredNames(MethodDeclarationSyntax forward)
+        {
+            var names = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (var node in forward.DescendantNodesAndSelf())
+            {
+                switch (node)
+                {
+                    case ParameterSyntax parameter: names.Add(parameter.Identifier.ValueText); break;
+                    case VariableDeclaratorSyntax variable: names.Add(variable.Identifier.ValueText); break;
+                    case SingleVariableDesignationSyntax designation: names.Add(designation.Identifier.ValueText); break;
+                    case ForEachStatementSyntax loop: names.Add(loop.Identifier.ValueText); break;
+                    case CatchDeclarationSyntax @catch: names.Add(@catch.Identifier.ValueText); break;
+                    case LocalFunctionStatementSyntax function: names.Add(function.Identifier.ValueText); break;
+                    case FromClauseSyntax from: names.Add(from.Identifier.ValueText); break;
+                    case LetClauseSyntax let: names.Add(let.Identifier.ValueText); break;
+                    case JoinClauseSyntax join: names.Add(join.Identifier.ValueText); break;
+                    case QueryContinuationSyntax into: names.Add(into.Identifier.ValueText); break;
+                }
+            }
+            return names;
         }
     }
 }

@@ -128,7 +128,7 @@ namespace PruneDsl.SourceGenerators.Models
             if (canGenerate && (groups.Count > 0 || sparse.Count > 0))
             {
                 var linearFields = configuration.LinearFields.Select(f => f.Name).ToList();
-                var inference = InferenceModelBuilder.TryBuild(type, compilation, linearFields, cancellationToken, out var reason);
+                var inference = InferenceModelBuilder.TryBuild(type, linearFields, cancellationToken, out var reason);
                 if (inference is null)
                     diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoInferenceModule, typeLocation, name, reason ?? "of its shape"));
                 model = new PruneModel(

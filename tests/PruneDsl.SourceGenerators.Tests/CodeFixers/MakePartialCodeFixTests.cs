@@ -18,11 +18,10 @@ using PruneDsl.CodeFixers;
 namespace PruneDsl.SourceGenerators.Tests;
 
 /// <summary>
-/// PD0001 is the source generator's diagnostic. The generator builds its locations from file path and span
-/// (<c>Location.Create(path, span, lineSpan)</c>: its pipeline keeps no syntax trees), and the code-fix test harness only
-/// hands diagnostics bound to a syntax tree to a fix. So the fix is tested twice: in the harness on PD0001 from a
-/// test-only analyzer that reports it where the generator does (the class identifier), and directly on the real
-/// generator's diagnostic in a workspace.
+/// PD0001 and PD0007 are the source generator's diagnostics, which the code-fix test harness does not collect. So the fix
+/// is tested twice: in the harness on PD0001 from a test-only analyzer that reports it where the generator does (the
+/// class identifier), and directly on the real generator's diagnostics (bound to the source tree, as an IDE gets them)
+/// in a workspace.
 /// </summary>
 public class MakePartialCodeFixTests
 {
@@ -68,13 +67,39 @@ public class MakePartialCodeFixTests
         new[] { ClassNotPartial(0, "Mlp") });
 
     [Fact]
-    public async Task The_real_generators_PD0001_is_fixed_and_generation_then_succeeds()
+    public Task The_real_generators_PD0001_is_fixed_and_generation_then_succeeds() =>
+        FixWithTheRealGenerator(NotPartial.Replace("{|#0:", string.Empty).Replace("|}", string.Empty), Partial, "PD0001", "Make 'Mlp' partial");
+
+    private const string NestedNotPartial = """
+        namespace Examples
+        {
+            public static class Models
+            {
+                [Cost(Gamma = 0.001)]
+                public sealed partial class Mlp : Module<Tensor, Tensor>
+                {
+                    [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
+                    private readonly Linear head = Linear(512, 10);
+                    public Mlp() : base(nameof(Mlp)) => RegisterComponents();
+                    public override Tensor forward(Tensor x) => head.call(fc1.call(x));
+                }
+            }
+        }
+        """;
+
+    [Fact]
+    public Task The_real_generators_PD0007_is_fixed_on_the_containing_type_and_generation_then_succeeds() =>
+        FixWithTheRealGenerator(NestedNotPartial, NestedNotPartial.Replace("public static class Models", "public static partial class Models"),
+            "PD0007", "Make 'Models' partial");
+
+    /// <summary>Runs the generator, applies the fix to its one diagnostic in a workspace, and runs the generator again.</summary>
+    private static async Task FixWithTheRealGenerator(string before, string after, string id, string title)
     {
-        var source = Sources.Usings + NotPartial.Replace("{|#0:", string.Empty).Replace("|}", string.Empty);
-        var before = RunGenerator(source);
-        var diagnostic = Assert.Single(before.Diagnostics);
-        Assert.Equal(DiagnosticDescriptors.ClassNotPartial.Id, diagnostic.Id);
-        Assert.Empty(before.GeneratedTrees);
+        var source = Sources.Usings + before;
+        var first = RunGenerator(source);
+        var diagnostic = Assert.Single(first.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Empty(first.GeneratedTrees);
 
         using var workspace = new AdhocWorkspace();
         var project = workspace.AddProject("Model", LanguageNames.CSharp)
@@ -85,14 +110,14 @@ public class MakePartialCodeFixTests
         var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
         await new MakePartialCodeFix().RegisterCodeFixesAsync(context);
         var fix = Assert.Single(actions);
-        Assert.Equal("Make 'Mlp' partial", fix.Title);
+        Assert.Equal(title, fix.Title);
         var operation = Assert.Single((await fix.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>());
         var fixedText = (await operation.ChangedSolution.GetDocument(document.Id)!.GetTextAsync()).ToString();
-        Assert.Equal(Sources.Usings + Partial, fixedText);
+        Assert.Equal(Sources.Usings + after, fixedText);
 
-        var after = RunGenerator(fixedText);
-        Assert.Empty(after.Diagnostics);
-        Assert.Single(after.GeneratedTrees);
+        var second = RunGenerator(fixedText);
+        Assert.Empty(second.Diagnostics);
+        Assert.Single(second.GeneratedTrees);
     }
 
     private static IEnumerable<MetadataReference> AllReferences => TestReferences.All;
