@@ -46,22 +46,8 @@ namespace PruneDsl.SourceGenerators.Emit
                 Layer + ".Attach(this, \"" + g.FieldName + "\", " + g.FieldName + ", " + Names.Pascal(g.FieldName) + "Cost)"));
 
         /// <summary>The layers, one property per game layer, and the participation step.</summary>
-        public static void EmitMembers(SourceWriter w, PruneModel model)
-        {
-            var games = model.Groups.Where(g => g.IsGame).ToList();
-            LayerArray.EmitProperty(w, Layer, "ParticipationLayers", Field, model.ClassName);
-            for (var i = 0; i < games.Count; i++)
-            {
-                w.Member();
-                w.Line("/// <summary>The players of <c>" + games[i].FieldName + "</c>: one participation per output neuron.</summary>");
-                w.Line("public " + Layer + " " + games[i].GateProperty + " => ParticipationLayers[" + i + "];");
-            }
-            w.Member();
-            w.Line("/// <inheritdoc />");
-            w.Open("public void StepParticipations()");
-            foreach (var group in games)
-                w.Line(group.GateProperty + ".Step();");
-            w.Close();
-        }
+        public static void EmitMembers(SourceWriter w, PruneModel model) =>
+            LayerArray.EmitGates(w, Layer, "ParticipationLayers", Field, model.ClassName, model.Groups.Where(g => g.IsGame).ToList(),
+                ("players", "one participation per output neuron"), "StepParticipations");
     }
 }

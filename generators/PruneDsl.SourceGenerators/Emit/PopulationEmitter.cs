@@ -40,22 +40,8 @@ namespace PruneDsl.SourceGenerators.Emit
                 Layer + ".Attach(this, \"" + g.FieldName + "\", " + g.FieldName + ", " + Names.Pascal(g.FieldName) + "Dynamics)"));
 
         /// <summary>The layers, one property per evolving layer, and the selection step.</summary>
-        public static void EmitMembers(SourceWriter w, PruneModel model)
-        {
-            var populations = model.Groups.Where(g => !g.IsGame).ToList();
-            LayerArray.EmitProperty(w, Layer, "PopulationLayers", Field, model.ClassName);
-            for (var i = 0; i < populations.Count; i++)
-            {
-                w.Member();
-                w.Line("/// <summary>The populations of <c>" + populations[i].FieldName + "</c>: one mass per output neuron.</summary>");
-                w.Line("public " + Layer + " " + populations[i].GateProperty + " => PopulationLayers[" + i + "];");
-            }
-            w.Member();
-            w.Line("/// <inheritdoc />");
-            w.Open("public void StepPopulations()");
-            foreach (var group in populations)
-                w.Line(group.GateProperty + ".Step();");
-            w.Close();
-        }
+        public static void EmitMembers(SourceWriter w, PruneModel model) =>
+            LayerArray.EmitGates(w, Layer, "PopulationLayers", Field, model.ClassName, model.Groups.Where(g => !g.IsGame).ToList(),
+                ("populations", "one mass per output neuron"), "StepPopulations");
     }
 }

@@ -8,8 +8,8 @@ namespace PruneDsl.SourceGenerators.Tests;
 /// <summary>
 /// A project of many annotated models, one file each, and one unrelated file, for the generator benchmark
 /// (tests/PruneDsl.Benchmarks, GeneratorBenchmarks) and its caching test (WorkloadCachingTests). The models cycle through
-/// the shapes of <see cref="Sources"/>: class-level [Cost] with two game layers, a [Sparsity] head, evolution with one game
-/// layer, and [Prune] on class and field.
+/// four of the snapshot tests' models: class-level [Cost] with two game layers, a [Sparsity] head, evolution with one
+/// game layer, and [Prune] on class and field.
 /// </summary>
 public sealed class GeneratorWorkload
 {
@@ -52,72 +52,16 @@ public sealed class GeneratorWorkload
             public static int Version() => 
         """ + version + ";\n}\n";
 
+    /// <summary>The i-th model: one of the snapshot tests' models, renamed (class and namespace) to be the i-th.</summary>
     private static string Model(int i)
     {
-        var name = "Model" + i;
-        var header = Sources.Usings + "namespace Workload.Models" + i + ";\n\n";
-        var body = (i % 4) switch
+        var (source, ns, name) = (i % 4) switch
         {
-            0 => """
-                [Cost(Alpha = 1.0, Beta = 0.005, Gamma = 0.001)]
-                public partial class NAME : Module<Tensor, Tensor>
-                {
-                    [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
-                    [ParticipationGroup] private readonly Linear fc2 = Linear(512, 256);
-                    private readonly Linear head = Linear(256, 10);
-
-                    public NAME() : base(nameof(NAME)) => RegisterComponents();
-
-                    public override Tensor forward(Tensor x) =>
-                        head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
-                }
-                """,
-            1 => """
-                public partial class NAME : Module<Tensor, Tensor>
-                {
-                    [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
-                    [ParticipationGroup, Cost(Gamma = 0.0005)] private readonly Linear fc2 = Linear(512, 256);
-                    [Sparsity("2:4")] private readonly Linear head = Linear(256, 12);
-
-                    public NAME() : base(nameof(NAME)) => RegisterComponents();
-
-                    public override Tensor forward(Tensor x) =>
-                        head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
-                }
-                """,
-            2 => """
-                [SelectionDynamics(Dynamics.Replicator, TargetSparsity = 0.4)]
-                public partial class NAME : Module<Tensor, Tensor>
-                {
-                    [ParticipationGroup] private readonly Linear fc1 = Linear(784, 256);
-                    [ParticipationGroup, Cost(Gamma = 0.001)] private readonly Linear fc2 = Linear(256, 128);
-                    private readonly Linear head = Linear(128, 10);
-
-                    public NAME() : base(nameof(NAME)) => RegisterComponents();
-
-                    public override Tensor forward(Tensor x)
-                    {
-                        var h = functional.relu(fc1.call(x));
-                        return head.call(functional.relu(fc2.call(h)));
-                    }
-                }
-                """,
-            _ => """
-                [Prune(Criterion.Taylor, PruneThreshold.Effective)]
-                public partial class NAME : Module<Tensor, Tensor>
-                {
-                    [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
-                    [ParticipationGroup, Prune(Criterion.MagnitudeL2, PruneThreshold.TargetSparsity, Sparsity = 0.75)]
-                    private readonly Linear fc2 = Linear(512, 256);
-                    private readonly Linear head = Linear(256, 10);
-
-                    public NAME() : base(nameof(NAME)) => RegisterComponents();
-
-                    public override Tensor forward(Tensor x) =>
-                        head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
-                }
-                """,
+            0 => (Sources.MnistMlp, "Examples", "MnistMlp"),
+            1 => (Sources.Sparse, "Examples.Sparse", "SparseMlp"),
+            2 => (Sources.Evolution, "Examples.Evolution", "EvolvingMlp"),
+            _ => (PruneSnapshotTests.PruneByCriteria, "Examples.Pruning", "CriteriaMlp"),
         };
-        return header + body.Replace("NAME", name);
+        return source.Replace("namespace " + ns + ";", "namespace Workload.Models" + i + ";").Replace(name, "Model" + i);
     }
 }
