@@ -48,18 +48,19 @@ namespace PruneDsl.SourceGenerators.Models
         {
             var diagnostics = new List<DiagnosticInfo>();
             var canGenerate = true;
-            var typeLocation = IdentifierLocation(type, cancellationToken);
+            // Where the class's diagnostics go; computed only when there is one (most classes have none).
+            LocationInfo? TypeLocation() => IdentifierLocation(type, cancellationToken);
             var name = type.Name;
 
             if (!IsPartial(type, cancellationToken))
             {
-                diagnostics.Add(Diagnostic(DiagnosticDescriptors.ClassNotPartial, typeLocation, name));
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.ClassNotPartial, TypeLocation(), name));
                 canGenerate = false;
             }
 
             if (!AttributeNames.IsModule(type))
             {
-                diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotAModule, typeLocation, name));
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.NotAModule, TypeLocation(), name));
                 canGenerate = false;
             }
 
@@ -68,7 +69,7 @@ namespace PruneDsl.SourceGenerators.Models
             if (type.Arity > 0 || genericContainer is not null)
             {
                 var shape = type.Arity > 0 ? "generic" : "nested in the generic type '" + genericContainer!.ToDisplayString() + "'";
-                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedClassShape, typeLocation, name, shape));
+                diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedClassShape, TypeLocation(), name, shape));
                 canGenerate = false;
             }
             else
@@ -130,7 +131,7 @@ namespace PruneDsl.SourceGenerators.Models
                 var linearFields = configuration.LinearFields.Select(f => f.Name).ToList();
                 var inference = InferenceModelBuilder.TryBuild(type, linearFields, cancellationToken, out var reason);
                 if (inference is null)
-                    diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoInferenceModule, typeLocation, name, reason ?? "of its shape"));
+                    diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoInferenceModule, TypeLocation(), name, reason ?? "of its shape"));
                 model = new PruneModel(
                     type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                     new EquatableArray<ContainingTypeModel>(Containers(type).Reverse().Select(Declaration)),
