@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -76,7 +77,14 @@ namespace PruneDsl.SourceGenerators.Models
                 new EquatableArray<string>(usings), new EquatableArray<string>(linearFields));
         }
 
-        private static string Normalize(SyntaxNode node) => node.NormalizeWhitespace("    ", "\n").ToString();
+        /// <summary>
+        /// The node's text with Roslyn's normalised whitespace. Remembered per node: syntax trees that an edit did not touch
+        /// keep their nodes in the next compilation, so a run after an edit formats only what changed.
+        /// </summary>
+        private static string Normalize(SyntaxNode node) =>
+            NormalizedText.GetValue(node, static n => new StrongBox<string>(n.NormalizeWhitespace("    ", "\n").ToString())).Value!;
+
+        private static readonly ConditionalWeakTable<SyntaxNode, StrongBox<string>> NormalizedText = new();
 
         /// <summary>
         /// Whether a name can reach a member implicitly: not the member of <c>x.Name</c> or <c>?.Name</c>, not the right
@@ -95,12 +103,24 @@ namespace PruneDsl.SourceGenerators.Models
         private static HashSet<string> InstanceMemberNames(INamedTypeSymbol type)
         {
             var names = new HashSet<string>(System.StringComparer.Ordinal);
+            // The original definitions: a metadata base class (TorchSharp's Module) is then the same symbol for every model
+            // and, while the references stay, every compilation, so its names are read once.
             for (var t = type; t is not null; t = t.BaseType)
-                foreach (var name in t.MemberNames)
-                    if (!names.Contains(name) && t.GetMembers(name).Any(m => !m.IsStatic && m.CanBeReferencedByName && m.Kind != SymbolKind.NamedType))
-                        names.Add(name);
+            {
+                var definition = t.OriginalDefinition;
+                names.UnionWith(definition.DeclaringSyntaxReferences.IsEmpty
+                    ? MetadataMemberNames.GetValue(definition, static d => DeclaredInstanceMemberNames(d))
+                    : DeclaredInstanceMemberNames(definition));
+            }
             return names;
         }
+
+        private static readonly ConditionalWeakTable<INamedTypeSymbol, string[]> MetadataMemberNames = new();
+
+        private static string[] DeclaredInstanceMemberNames(INamedTypeSymbol type) =>
+            type.MemberNames
+                .Where(name => type.GetMembers(name).Any(m => !m.IsStatic && m.CanBeReferencedByName && m.Kind != SymbolKind.NamedType))
+                .ToArray();
 
         /// <summary>Everything forward declares: its parameters, locals, lambda and local-function parameters, pattern and query variables.</summary>
         private static HashSet<string> DeclaredNames(MethodDeclarationSyntax forward)
