@@ -91,9 +91,9 @@ namespace PruneDsl.SourceGenerators
                 .Select(static (result, _) => new GeneratedFile(ModelEmitter.HintName(result.Model!), ModelEmitter.Emit(result.Model!)))
                 .WithTrackingName(Steps.Sources);
 
-            // The diagnostics are reported against the syntax tree they point into, so that the compiler applies #pragma and
-            // .editorconfig to them as to any other. The compilation joins only here, at the output: a class without
-            // diagnostics costs an empty loop.
+            // The diagnostics are reported against the syntax tree they point into (found in the compilation at the output,
+            // so that the models hold no tree), and the compiler applies #pragma and .editorconfig to them as to any other.
+            // A class without diagnostics costs an empty loop.
             var located = diagnostics.Combine(context.CompilationProvider);
             context.RegisterSourceOutput(located, static (spc, pair) =>
             {

@@ -41,10 +41,10 @@ namespace PruneDsl.SourceGenerators.Models
             var type = compilation.Assembly.GetTypeByMetadataName(identity);
             return type is null
                 ? new ModelResult(null, EquatableArray<DiagnosticInfo>.Empty)
-                : Build(type, compilation, cancellationToken);
+                : Build(type, cancellationToken);
         }
 
-        private static ModelResult Build(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+        private static ModelResult Build(INamedTypeSymbol type, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
             var canGenerate = true;
