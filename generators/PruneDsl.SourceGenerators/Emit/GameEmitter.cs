@@ -1,0 +1,53 @@
+using System.Linq;
+using PruneDsl.SourceGenerators.Models;
+
+namespace PruneDsl.SourceGenerators.Emit
+{
+    /// <summary>
+    /// Emits the game's half of a model: the baked-in cost settings and one <c>ParticipationLayer</c> per
+    /// <c>[ParticipationGroup]</c> field that plays the game, and the participation step.
+    /// </summary>
+    internal static class GameEmitter
+    {
+        private const string Layer = "global::PruneDsl.Game.ParticipationLayer";
+        private const string Field = "_participationLayers";
+
+        /// <summary>The cost settings of every game layer.</summary>
+        public static void EmitSettings(SourceWriter w, PruneModel model)
+        {
+            foreach (var group in model.Groups.Where(g => g.IsGame))
+            {
+                var c = group.Cost;
+                w.Member();
+                w.Line("/// <summary>");
+                w.Line("/// Cost settings of <c>" + group.FieldName + "</c> (from " + group.CostSource + "): alpha " + Names.Prose(c.Alpha)
+                    + ", beta " + Names.Prose(c.Beta) + ", gamma " + Names.Prose(c.Gamma) + ", eta " + Names.Prose(c.Eta) + ",");
+                w.Line("/// lr_s " + Names.Prose(c.LearningRate) + ", pruned below " + Names.Prose(c.Epsilon) + ", benefit read as " + c.Benefit
+                    + ". Each participation step evaluates");
+                w.Line("/// <see cref=\"global::PruneDsl.Game.GameEquations.UtilityGradient\"/> (docs/equations.md, Eq. 13) with these values.");
+                w.Line("/// </summary>");
+                w.Line("public static readonly global::PruneDsl.Spec.CostSpec " + Names.Pascal(group.FieldName) + "Cost = new global::PruneDsl.Spec.CostSpec(");
+                w.Line("    Alpha: " + Names.Literal(c.Alpha) + ",");
+                w.Line("    Beta: " + Names.Literal(c.Beta) + ",");
+                w.Line("    Gamma: " + Names.Literal(c.Gamma) + ",");
+                w.Line("    Eta: " + Names.Literal(c.Eta) + ",");
+                w.Line("    LearningRate: " + Names.Literal(c.LearningRate) + ",");
+                w.Line("    Epsilon: " + Names.Literal(c.Epsilon) + ",");
+                w.Line("    Benefit: global::PruneDsl.BenefitSign." + c.Benefit + ");");
+            }
+        }
+
+        /// <summary>The field that holds the layers.</summary>
+        public static void EmitLayersField(SourceWriter w) => LayerArray.EmitField(w, Layer, Field);
+
+        /// <summary>The statements RegisterComponents runs to attach the participations.</summary>
+        public static void EmitAttach(SourceWriter w, PruneModel model) =>
+            LayerArray.EmitAssignment(w, Layer, Field, model.Groups.Where(g => g.IsGame).Select(g =>
+                Layer + ".Attach(this, \"" + g.FieldName + "\", " + g.FieldName + ", " + Names.Pascal(g.FieldName) + "Cost)"));
+
+        /// <summary>The layers, one property per game layer, and the participation step.</summary>
+        public static void EmitMembers(SourceWriter w, PruneModel model) =>
+            LayerArray.EmitGates(w, Layer, "ParticipationLayers", Field, model.ClassName, model.Groups.Where(g => g.IsGame).ToList(),
+                ("players", "one participation per output neuron"), "StepParticipations");
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using PruneDsl.SourceGenerators.Configuration;
+
+namespace PruneDsl.SourceGenerators.Models
+{
+    /// <summary>What the generated inference module copies from the user's model: its forward and the usings around it.</summary>
+    /// <param name="ParameterName">The forward parameter's name.</param>
+    /// <param name="Body">
+    /// The forward body, with its whitespace normalised (so that reformatting forward changes nothing): either
+    /// "=> expression;" or a block, lines separated by '\n'.
+    /// </param>
+    /// <param name="Usings">The using directives of the file that declares forward.</param>
+    /// <param name="LinearFields">Every Linear field of the model, in declaration order.</param>
+    internal sealed record InferenceModel(string ParameterName, string Body, EquatableArray<string> Usings, EquatableArray<string> LinearFields);
+
+    /// <summary>
+    /// Decides whether the user's forward can be copied into a standalone inference module: it must be
+    /// <c>Tensor forward(Tensor x)</c> and use no instance member of the model other than its Linear fields (decided by
+    /// name, without binding the body: a name declared inside forward is taken to be that declaration).
+    /// </summary>
+    internal static class InferenceModelBuilder
+    {
+        /// <summary>The inference model, or null with the reason it cannot be generated.</summary>
+        public static InferenceModel? TryBuild(INamedTypeSymbol type, IReadOnlyList<string> linearFields,
+            CancellationToken cancellationToken, out string? reason)
+        {
+            reason = null;
+            var forward = type.GetMembers("forward").OfType<IMethodSymbol>().FirstOrDefault(m =>
+                m.Parameters.Length == 1 && AttributeNames.IsTensor(m.Parameters[0].Type) && AttributeNames.IsTensor(m.ReturnType));
+            if (forward?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not MethodDeclarationSyntax syntax)
+            {
+                reason = "it declares no 'Tensor forward(Tensor)'";
+                return null;
+            }
+            SyntaxNode? body = (SyntaxNode?)syntax.ExpressionBody ?? syntax.Body;
+            if (body is null)
+            {
+                reason = "its forward has no body";
+                return null;
+            }
+
+            // By name, without binding the body (binding forward's TorchSharp calls would cost more than the rest of the
+            // model together, on every edit): a name that stands alone and is not declared inside forward refers to a
+            // member of the class if the class or a base class has an instance member of that name.
+            var instanceMembers = InstanceMemberNames(type);
+            var declared = DeclaredNames(syntax);
+            foreach (var node in body.DescendantNodesAndSelf())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (node is ThisExpressionSyntax or BaseExpressionSyntax)
+                {
+                    reason = "its forward uses '" + node + "'";
+                    return null;
+                }
+                if (node is not SimpleNameSyntax name || !StandsAlone(name)) continue;
+                var text = name.Identifier.ValueText;
+                if (declared.Contains(text) || !instanceMembers.Contains(text) || linearFields.Contains(text)) continue;
+                reason = "its forward uses '" + text + "', which is not a Linear field";
+                return null;
+            }
+
+            var copied = syntax.ExpressionBody is { } arrow
+                ? "=> " + Normalize(arrow.Expression) + ";"
+                : Normalize(syntax.Body!);
+            var usings = syntax.SyntaxTree.GetCompilationUnitRoot(cancellationToken).Usings
+                .Concat(syntax.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse().SelectMany(n => n.Usings))
+                .Where(u => u.GlobalKeyword.IsKind(SyntaxKind.None))
+                .Select(u => u.ToString())
+                .Distinct();
+            return new InferenceModel(syntax.ParameterList.Parameters[0].Identifier.Text, copied,
+                new EquatableArray<string>(usings), new EquatableArray<string>(linearFields));
+        }
+
+        /// <summary>
+        /// The node's text with Roslyn's normalised whitespace. Remembered per node: syntax trees that an edit did not touch
+        /// keep their nodes in the next compilation, so a run after an edit formats only what changed.
+        /// </summary>
+        private static string Normalize(SyntaxNode node) =>
+            NormalizedText.GetValue(node, static n => new StrongBox<string>(n.NormalizeWhitespace("    ", "\n").ToString())).Value!;
+
+        private static readonly ConditionalWeakTable<SyntaxNode, StrongBox<string>> NormalizedText = new();
+
+        /// <summary>
+        /// Whether a name can reach a member implicitly: not the member of <c>x.Name</c> or <c>?.Name</c>, not the right
+        /// side of a qualified type name, not an argument or property label.
+        /// </summary>
+        private static bool StandsAlone(SimpleNameSyntax name) => name.Parent switch
+        {
+            MemberAccessExpressionSyntax access => access.Name != name,
+            MemberBindingExpressionSyntax => false,
+            QualifiedNameSyntax qualified => qualified.Left == name,
+            NameColonSyntax or NameEqualsSyntax => false,
+            _ => true,
+        };
+
+        /// <summary>The names of the instance fields, properties, events and methods of the class and its base classes.</summary>
+        private static HashSet<string> InstanceMemberNames(INamedTypeSymbol type)
+        {
+            var names = new HashSet<string>(System.StringComparer.Ordinal);
+            // The original definitions: a metadata base class (TorchSharp's Module) is then the same symbol for every model
+            // and, while the references stay, every compilation, so its names are read once.
+            for (var t = type; t is not null; t = t.BaseType)
+            {
+                var definition = t.OriginalDefinition;
+                names.UnionWith(definition.DeclaringSyntaxReferences.IsEmpty
+                    ? MetadataMemberNames.GetValue(definition, static d => DeclaredInstanceMemberNames(d))
+                    : DeclaredInstanceMemberNames(definition));
+            }
+            return names;
+        }
+
+        private static readonly ConditionalWeakTable<INamedTypeSymbol, string[]> MetadataMemberNames = new();
+
+        private static string[] DeclaredInstanceMemberNames(INamedTypeSymbol type) =>
+            type.MemberNames
+                .Where(name => type.GetMembers(name).Any(m => !m.IsStatic && m.CanBeReferencedByName && m.Kind != SymbolKind.NamedType))
+                .ToArray();
+
+        /// <summary>Everything forward declares: its parameters, locals, lambda and local-function parameters, pattern and query variables.</summary>
+        private static HashSet<string> DeclaredNames(MethodDeclarationSyntax forward)
+        {
+            var names = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (var node in forward.DescendantNodesAndSelf())
+            {
+                switch (node)
+                {
+                    case ParameterSyntax parameter: names.Add(parameter.Identifier.ValueText); break;
+                    case VariableDeclaratorSyntax variable: names.Add(variable.Identifier.ValueText); break;
+                    case SingleVariableDesignationSyntax designation: names.Add(designation.Identifier.ValueText); break;
+                    case ForEachStatementSyntax loop: names.Add(loop.Identifier.ValueText); break;
+                    case CatchDeclarationSyntax @catch: names.Add(@catch.Identifier.ValueText); break;
+                    case LocalFunctionStatementSyntax function: names.Add(function.Identifier.ValueText); break;
+                    case FromClauseSyntax from: names.Add(from.Identifier.ValueText); break;
+                    case LetClauseSyntax let: names.Add(let.Identifier.ValueText); break;
+                    case JoinClauseSyntax join: names.Add(join.Identifier.ValueText); break;
+                    case QueryContinuationSyntax into: names.Add(into.Identifier.ValueText); break;
+                }
+            }
+            return names;
+        }
+    }
+}

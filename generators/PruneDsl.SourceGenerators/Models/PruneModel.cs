@@ -1,0 +1,65 @@
+using PruneDsl.Spec;
+
+namespace PruneDsl.SourceGenerators.Models
+{
+    /// <summary>
+    /// What the pipeline keeps of one annotated class: the model to emit (null when nothing can or need be generated) and
+    /// the diagnostics to report, each compared by value so that unchanged classes stay cached.
+    /// </summary>
+    /// <param name="Model">The model, or null.</param>
+    /// <param name="Diagnostics">What to report for the class.</param>
+    internal sealed record ModelResult(PruneModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+
+    /// <summary>Everything the emitter needs about one annotated model class: strings, numbers and equatable arrays only.</summary>
+    /// <param name="Namespace">The containing namespace, or null for the global namespace.</param>
+    /// <param name="ContainingTypes">The types the class is nested in, outermost first (empty for a top-level class).</param>
+    /// <param name="ClassName">The class name.</param>
+    /// <param name="FullName">The fully qualified name without <c>global::</c> (the hint name is derived from it).</param>
+    /// <param name="Groups">The [ParticipationGroup] layers in declaration order.</param>
+    /// <param name="SparseLayers">The [Sparsity] layers in declaration order.</param>
+    /// <param name="Inference">What the inference module copies, or null when it cannot be generated.</param>
+    internal sealed record PruneModel(
+        string? Namespace,
+        EquatableArray<ContainingTypeModel> ContainingTypes,
+        string ClassName,
+        string FullName,
+        EquatableArray<GroupLayerModel> Groups,
+        EquatableArray<SparseLayerModel> SparseLayers,
+        InferenceModel? Inference);
+
+    /// <summary>A type the model class is nested in, as its partial declaration is written.</summary>
+    /// <param name="Keyword">The declaration keywords, e.g. <c>partial class</c>, <c>static partial class</c>, <c>partial record struct</c>.</param>
+    /// <param name="Name">The type name.</param>
+    internal sealed record ContainingTypeModel(string Keyword, string Name);
+
+    /// <summary>One [ParticipationGroup] field.</summary>
+    /// <param name="FieldName">The field name, e.g. fc1.</param>
+    /// <param name="Cost">The merged cost settings (class [Cost], then the field's own [Cost] overrides).</param>
+    /// <param name="CostSource">Where each setting came from, for the generated comment.</param>
+    /// <param name="NextField">The next Linear field declared after it (its consumer for compaction), or null.</param>
+    /// <param name="Dynamics">The selection dynamics when the layer evolves instead of playing the game, else null.</param>
+    /// <param name="Prune">The merged [Prune] settings (class, then the field's own [Prune] overrides), or null when neither has one.</param>
+    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource, string? NextField, DynamicsSpec? Dynamics, PruneSpec? Prune = null)
+    {
+        /// <summary>Whether the layer plays the game (else it evolves).</summary>
+        public bool IsGame => Dynamics is null;
+
+        /// <summary>The generated property that exposes the layer's gate.</summary>
+        public string GateProperty => Emit.Names.Pascal(FieldName) + (IsGame ? "Participation" : "Population");
+    }
+
+    /// <summary>One [Sparsity] field.</summary>
+    /// <param name="FieldName">The field name.</param>
+    /// <param name="N">Weights kept per group.</param>
+    /// <param name="M">Group size.</param>
+    internal sealed record SparseLayerModel(string FieldName, int N, int M);
+
+    /// <summary>A diagnostic as data: its id, where, and the message arguments.</summary>
+    /// <param name="Id">The descriptor's id (PDxxxx).</param>
+    /// <param name="Location">Where to report it.</param>
+    /// <param name="Arguments">The message arguments.</param>
+    internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments);
+
+    /// <summary>A source location without any Roslyn object: file, span and line span.</summary>
+    internal sealed record LocationInfo(string FilePath, int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn);
+}

@@ -1,0 +1,185 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace PruneDsl.SourceGenerators.Tests;
+
+public class GeneratorDiagnosticTests
+{
+    private static Diagnostic SingleDiagnostic(string source, out string text)
+    {
+        text = Sources.Usings + source;
+        var (result, _) = GeneratorHarness.Run(("Model.cs", text));
+        Assert.Empty(result.GeneratedTrees);
+        return Assert.Single(result.Diagnostics);
+    }
+
+    private static void AssertAt(Diagnostic diagnostic, string text, string expectedSpanText, string id, DiagnosticSeverity severity,
+        string? anchor = null, int offsetInAnchor = 0)
+    {
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(severity, diagnostic.Severity);
+        Assert.Equal("Model.cs", diagnostic.Location.SourceTree?.FilePath ?? diagnostic.Location.GetLineSpan().Path);
+        var span = diagnostic.Location.SourceSpan;
+        Assert.Equal(expectedSpanText, text.Substring(span.Start, span.Length));
+        var expectedStart = anchor is null
+            ? text.IndexOf(expectedSpanText, System.StringComparison.Ordinal)
+            : text.IndexOf(anchor, System.StringComparison.Ordinal) + offsetInAnchor;
+        Assert.Equal(expectedStart, span.Start);
+        Assert.EndsWith("docs/diagnostics/" + id + ".md", diagnostic.Descriptor.HelpLinkUri);
+    }
+
+    [Fact]
+    public void Class_not_partial_is_PD0001_on_the_class_name()
+    {
+        var d = SingleDiagnostic("""
+            public class Sealed : Module<Tensor, Tensor>
+            {
+                [ParticipationGroup] private readonly Linear fc1 = Linear(4, 4);
+                public Sealed() : base("Sealed") => RegisterComponents();
+                public override Tensor forward(Tensor x) => fc1.call(x);
+            }
+            """, out var text);
+        AssertAt(d, text, "Sealed", "PD0001", DiagnosticSeverity.Error);
+        Assert.Contains("'Sealed' has PruneDsl attributes but is not declared partial", d.GetMessage());
+    }
+
+    [Fact]
+    public void Group_on_unsupported_type_is_PD0002_on_the_attribute()
+    {
+        var d = SingleDiagnostic("""
+            public partial class Conv : Module<Tensor, Tensor>
+            {
+                [ParticipationGroup] private readonly Conv2d conv = Conv2d(1, 8, 3);
+                public Conv() : base("Conv") => RegisterComponents();
+                public override Tensor forward(Tensor x) => conv.call(x);
+            }
+            """, out var text);
+        AssertAt(d, text, "ParticipationGroup", "PD0002", DiagnosticSeverity.Error);
+        Assert.Equal("[ParticipationGroup] is on 'conv' of type 'TorchSharp.Modules.Conv2d', but only fields of type TorchSharp.Modules.Linear are supported", d.GetMessage());
+    }
+
+    [Fact]
+    public void Class_that_is_not_a_module_is_PD0003()
+    {
+        var d = SingleDiagnostic("""
+            public partial class NotAModule
+            {
+                [ParticipationGroup] private readonly Linear fc1 = Linear(4, 4);
+            }
+            """, out var text);
+        AssertAt(d, text, "NotAModule", "PD0003", DiagnosticSeverity.Error);
+    }
+
+    [Fact]
+    public void Own_RegisterComponents_is_PD0004_on_the_method()
+    {
+        var d = SingleDiagnostic("""
+            public partial class Custom : Module<Tensor, Tensor>
+            {
+                [ParticipationGroup] private readonly Linear fc1 = Linear(4, 4);
+                public Custom() : base("Custom") => RegisterComponents();
+                protected override void RegisterComponents() => base.RegisterComponents();
+                public override Tensor forward(Tensor x) => fc1.call(x);
+            }
+            """, out var text);
+        AssertAt(d, text, "RegisterComponents", "PD0004", DiagnosticSeverity.Error, anchor: "void RegisterComponents", offsetInAnchor: 5);
+    }
+
+    [Fact]
+    public void Generic_class_is_PD0005()
+    {
+        var d = SingleDiagnostic("""
+            public partial class Generic<T> : Module<Tensor, Tensor>
+            {
+                [ParticipationGroup] private readonly Linear fc1 = Linear(4, 4);
+                public Generic() : base("Generic") => RegisterComponents();
+                public override Tensor forward(Tensor x) => fc1.call(x);
+            }
+            """, out var text);
+        AssertAt(d, text, "Generic", "PD0005", DiagnosticSeverity.Error);
+        Assert.Equal("'Generic' is generic; PruneDsl generates code only for non-generic classes (nested ones included, when every containing type is partial): make it non-generic", d.GetMessage());
+    }
+
+    [Fact]
+    public void Class_nested_in_a_generic_type_is_PD0005()
+    {
+        var d = SingleDiagnostic("""
+            public partial class Outer<T>
+            {
+                public partial class Inner : Module<Tensor, Tensor>
+                {
+                    [ParticipationGroup] private readonly Linear fc1 = Linear(4, 4);
+                    public Inner() : base("Inner") => RegisterComponents();
+                    public override Tensor forward(Tensor x) => fc1.call(x);
+                }
+            }
+            """, out var text);
+        AssertAt(d, text, "Inner", "PD0005", DiagnosticSeverity.Error);
+        Assert.Contains("'Inner' is nested in the generic type 'Outer<T>'", d.GetMessage());
+    }
+
+    /// <summary>A nested model needs every type around it partial; each one that is not is named where it is declared.</summary>
+    [Fact]
+    public void Containing_type_not_partial_is_PD0007_on_that_type()
+    {
+        var text = Sources.Usings + """
+            public static class Models
+            {
+                public partial class Group
+                {
+                    internal sealed partial class Inner : Module<Tensor, Tensor>
+                    {
+                        [ParticipationGroup] private readonly Linear fc1 = Linear(4, 4);
+                        public Inner() : base("Inner") => RegisterComponents();
+                        public override Tensor forward(Tensor x) => fc1.call(x);
+                    }
+                }
+            }
+            """;
+        var (result, _) = GeneratorHarness.Run(("Model.cs", text));
+        Assert.Empty(result.GeneratedTrees);
+        var d = Assert.Single(result.Diagnostics);
+        AssertAt(d, text, "Models", "PD0007", DiagnosticSeverity.Error);
+        Assert.Equal("'Models' contains the model class 'Inner' but is not declared partial, so the generated part of 'Inner' cannot be nested in it; add the 'partial' modifier to 'Models'", d.GetMessage());
+    }
+
+    /// <summary>
+    /// A gated field whose type the compiler cannot resolve (here: no <c>using TorchSharp.Modules;</c>) gets the compiler's
+    /// CS0246, which names what is missing, and no PD0002 ("only Linear is supported" would send the user the wrong way).
+    /// </summary>
+    [Fact]
+    public void Unresolved_field_type_is_left_to_the_compiler()
+    {
+        var source = """
+            using PruneDsl;
+            using TorchSharp;
+            using static TorchSharp.torch;
+
+            public partial class MissingUsing : nn.Module<Tensor, Tensor>
+            {
+                [ParticipationGroup] private readonly Linear fc1 = nn.Linear(4, 4);
+                public MissingUsing() : base("MissingUsing") => RegisterComponents();
+                public override Tensor forward(Tensor x) => fc1.call(x);
+            }
+            """;
+        var (result, output) = GeneratorHarness.Run(("Model.cs", source));
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.GeneratedTrees);
+        var error = Assert.Single(output.GetDiagnostics().Where(e => e.Id == "CS0246"));
+        Assert.Contains("'Linear'", error.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("[ParticipationGroup] private readonly Linear")]
+    [InlineData("[ParticipationGroup] private readonly Linear fc1 = ;")]
+    [InlineData("public partial class { [ParticipationGroup] Linear x; }")]
+    [InlineData("[Cost(Beta = \"x\")] public partial class C : Module<Tensor, Tensor> { [ParticipationGroup] private Linear? f; public C() : base(\"C\") {} public override Tensor forward(Tensor x) => x; }")]
+    [InlineData("[Sparsity(null)] [ParticipationGroup] class D { int q; }")]
+    public void Generator_never_throws_on_broken_code(string source)
+    {
+        var compilation = GeneratorHarness.Compile(("Broken.cs", Sources.Usings + source));
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var result = driver.GetRunResult();
+        Assert.All(result.Results, r => Assert.Null(r.Exception));
+    }
+}
