@@ -99,7 +99,7 @@ namespace PruneDsl.Reconstruction
             for (var step = 0; step < count; step++)
             {
                 using var stepScope = NewDisposeScope();
-                var scores = (w.square().sum(0) / (2 * hinv.diagonal())).data<double>().ToArray();
+                var scores = (w.square().sum(dim: 0) / (2 * hinv.diagonal())).data<double>().ToArray();
                 int q = -1;
                 for (var c = 0; c < k; c++)
                     if (allowed[c] && (q < 0 || scores[c] < scores[q])) q = c;
