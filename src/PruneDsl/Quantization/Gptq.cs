@@ -36,12 +36,14 @@ namespace PruneDsl.Quantization
             var scheme = QuantizationScheme.From(spec)
                 ?? throw new ArgumentException($"Layer '{layerName}': GPTQ needs Bits = 4 or 8 in the spec.", nameof(spec));
             var keep = KeepArray(weight, keepMask, layerName);
-            using var scope = NewDisposeScope();
-            using var keepTensor = tensor(keep, weight.shape);
-            var masked = weight.detach().to(ScalarType.Float64, CPU).mul(keepTensor);
-            using var upper = LayerHessian.InverseCholeskyUpper(hessian, spec.Dampening, layerName, calibrationRows);
-            var result = ObsColumnSweep.Run(masked, upper,
-                new ObsColumnSweep.Options(PruneTarget.Unstructured(0), keep, scheme, spec.BlockSize, layerName));
+            ObsColumnSweep.Result result;
+            using (var scope = NewDisposeScope())
+            {
+                var masked = weight.detach().to(ScalarType.Float64, CPU).mul(tensor(keep, weight.shape));
+                var upper = LayerHessian.InverseCholeskyUpper(hessian, spec.Dampening, layerName, calibrationRows);
+                result = ObsColumnSweep.Run(masked, upper,
+                    new ObsColumnSweep.Options(PruneTarget.Unstructured(0), keep, scheme, spec.BlockSize, layerName));
+            }
             var pattern = spec.Pattern is null ? (SparsityPattern?)null : SparsityPattern.Parse(spec.Pattern);
             return LayerSweep.Build(layerName, "gptq " + scheme, rows, columns, result, scheme, pattern);
         }

@@ -116,6 +116,67 @@ namespace PruneDsl.Reconstruction
         }
 
         /// <summary>
+        /// Chooses which columns to keep by growing the kept set greedily: each step adds the candidate that lowers the
+        /// remaining error <c>dL(S)</c> of the removed set S (everything not kept) the most, starting from
+        /// <paramref name="alwaysKept"/> (e.g. the bias column). The same objective as <see cref="RemoveGreedy"/>, approached
+        /// from the other end: with <c>G = W H</c>, <c>dL(S) = 1/2 sum_rows (w^T H w - G_K H_KK^-1 G_K^T)</c> over the kept
+        /// set K, and adding column j gains <c>1/2 sum_rows r_j^2 / h_jj</c> where r and h are G and H with the kept columns
+        /// projected out (one Gram-Schmidt step in the H inner product per added column). When few columns are kept this
+        /// avoids the many early decisions of removal-first greedy. Ties go to the lower index.
+        /// </summary>
+        /// <param name="weight">The consumer's weight <c>[out, k]</c>.</param>
+        /// <param name="hessian">The damped Hessian <c>[k, k]</c> (<see cref="LayerHessian.Damped"/>).</param>
+        /// <param name="keep">Candidate columns to keep.</param>
+        /// <param name="candidates">Columns that may be kept or removed.</param>
+        /// <param name="alwaysKept">Columns kept regardless (not candidates).</param>
+        /// <returns>The kept candidates in the order they were added.</returns>
+        public static IReadOnlyList<int> KeepGreedy(Tensor weight, Tensor hessian, int keep, IReadOnlyCollection<int> candidates, IReadOnlyCollection<int> alwaysKept)
+        {
+            CheckShapes(weight, hessian);
+            if (candidates is null) throw new ArgumentNullException(nameof(candidates));
+            if (alwaysKept is null) throw new ArgumentNullException(nameof(alwaysKept));
+            var k = (int)weight.shape[1];
+            var allowed = new bool[k];
+            foreach (var c in candidates)
+            {
+                if (c < 0 || c >= k) throw new ArgumentOutOfRangeException(nameof(candidates), c, $"Candidate columns must lie in [0, {k}).");
+                allowed[c] = true;
+            }
+            if (keep < 0 || keep > allowed.Count(a => a))
+                throw new ArgumentOutOfRangeException(nameof(keep), keep, $"Cannot keep {keep} of {allowed.Count(a => a)} candidate columns.");
+            using var scope = NewDisposeScope();
+            var h = hessian.detach().to(ScalarType.Float64, CPU).clone();
+            var g = weight.detach().to(ScalarType.Float64, CPU).matmul(h);
+            void Project(int j)
+            {
+                using var stepScope = NewDisposeScope();
+                var pivot = h[j, j].item<double>();
+                var hRow = h[j].clone();
+                g.sub_(outer(g[.., j] / pivot, hRow));
+                h.sub_(outer(h[.., j], hRow) / pivot);
+            }
+            foreach (var c in alwaysKept)
+            {
+                if (allowed[c]) throw new ArgumentException($"Column {c} is both a candidate and always kept.", nameof(alwaysKept));
+                Project(c);
+            }
+            var kept = new List<int>(keep);
+            for (var step = 0; step < keep; step++)
+            {
+                double[] gains;
+                using (var stepScope = NewDisposeScope())
+                    gains = (g.square().sum(dim: 0) / (2 * h.diagonal())).data<double>().ToArray();
+                int best = -1;
+                for (var c = 0; c < k; c++)
+                    if (allowed[c] && (best < 0 || gains[c] > gains[best])) best = c;
+                allowed[best] = false;
+                kept.Add(best);
+                Project(best);
+            }
+            return kept;
+        }
+
+        /// <summary>
         /// Removes <paramref name="keep"/>'s complement of the producer's output neurons, chosen greedily by OBS saliency
         /// under the consumer's Hessian (<see cref="RemoveGreedy"/>), and compensates the consumer in place.
         /// </summary>

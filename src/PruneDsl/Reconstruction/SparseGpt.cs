@@ -64,7 +64,8 @@ namespace PruneDsl.Reconstruction
             QuantizationScheme? scheme, Spec.SparsityPattern? storagePattern)
         {
             var shape = new long[] { rows, columns };
-            var weight = tensor(result.Weight, shape, dtype: ScalarType.Float64).to(ScalarType.Float32);
+            using var weight64 = tensor(result.Weight, shape, dtype: ScalarType.Float64);
+            var weight = weight64.to(ScalarType.Float32);
             var keep = tensor(result.Keep, shape);
             QuantizedWeight? quantized = null;
             if (scheme is { } s)
