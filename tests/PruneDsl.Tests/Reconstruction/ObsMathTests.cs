@@ -117,6 +117,25 @@ public sealed class ObsMathTests
         Assert.Equal(ObsNeuronPruning.Saliency(p.Weight, inverse, removed), saliencies.Sum(), 9);
     }
 
+    [Fact]
+    public void Growing_the_kept_set_minimises_the_same_OBS_saliency_one_column_at_a_time()
+    {
+        using var p = new LayerProblem(rows: 4, columns: 9, n: 60, seed: 6);
+        using var damped = LayerHessian.Damped(p.Hessian, Dampening);
+        using var inverse = LayerHessian.Inverse(p.Hessian, Dampening, "tiny", p.Rows);
+        var candidates = Enumerable.Range(0, 8).ToList();                     // column 8 plays the bias: always kept
+        double Removed(IEnumerable<int> kept) => ObsNeuronPruning.Saliency(p.Weight, inverse, candidates.Except(kept).ToList());
+        var kept = ObsNeuronPruning.KeepGreedy(p.Weight, damped, 3, candidates, new[] { 8 });
+        Assert.Equal(3, kept.Distinct().Count());
+        // Each step adds the column whose keeping leaves the smallest OBS saliency of the rest (brute force over candidates).
+        for (var step = 0; step < 3; step++)
+        {
+            var before = kept.Take(step).ToList();
+            var best = candidates.Except(before).OrderBy(c => Removed(before.Append(c))).First();
+            Assert.Equal(best, kept[step]);
+        }
+    }
+
     internal static IEnumerable<int[]> Subsets(int n, int k)
     {
         if (k == 0) { yield return Array.Empty<int>(); yield break; }

@@ -41,18 +41,8 @@ internal sealed class TrainedMnistMlp
         using var model = new SmallMlp();
         using var optimizer = optim.Adam(model.parameters(), 2e-3);
         var generator = new Generator(5);
-        for (var epoch = 0; epoch < 2; epoch++)
-        {
-            using var order = randperm(10_000, generator: generator);
-            for (var b = 0; b < 100; b++)
-            {
-                using var scope = NewDisposeScope();
-                var index = order[(b * 100)..((b + 1) * 100)];
-                optimizer.zero_grad();
-                functional.cross_entropy(model.call(train.Images.index_select(0, index)), train.Labels.index_select(0, index)).backward();
-                optimizer.step();
-            }
-        }
+        var data = new LabeledData(train.Images[..10_000], train.Labels[..10_000]);
+        for (var epoch = 1; epoch <= 2; epoch++) TrainingLoop.RunEpoch(model, optimizer, data, 100, null, generator, epoch);
         _state = new Dictionary<string, Tensor>();
         using (no_grad())
             foreach (var (name, t) in model.state_dict()) _state[name] = t.detach().clone();
