@@ -81,16 +81,8 @@ namespace PruneDsl.Reconstruction
             Tensor weight, Tensor inverseHessian, int count, IReadOnlyCollection<int> candidates)
         {
             CheckShapes(weight, inverseHessian);
-            if (candidates is null) throw new ArgumentNullException(nameof(candidates));
             var k = (int)weight.shape[1];
-            var allowed = new bool[k];
-            foreach (var c in candidates)
-            {
-                if (c < 0 || c >= k) throw new ArgumentOutOfRangeException(nameof(candidates), c, $"Candidate columns must lie in [0, {k}).");
-                allowed[c] = true;
-            }
-            if (count < 0 || count > allowed.Count(a => a))
-                throw new ArgumentOutOfRangeException(nameof(count), count, $"Cannot remove {count} of {allowed.Count(a => a)} candidate columns.");
+            var allowed = Candidates(k, candidates, count, "remove");
             using var scope = NewDisposeScope();
             var w = weight.detach().to(ScalarType.Float64, CPU).clone();
             var hinv = inverseHessian.detach().to(ScalarType.Float64, CPU).clone();
@@ -133,17 +125,9 @@ namespace PruneDsl.Reconstruction
         public static IReadOnlyList<int> KeepGreedy(Tensor weight, Tensor hessian, int keep, IReadOnlyCollection<int> candidates, IReadOnlyCollection<int> alwaysKept)
         {
             CheckShapes(weight, hessian);
-            if (candidates is null) throw new ArgumentNullException(nameof(candidates));
             if (alwaysKept is null) throw new ArgumentNullException(nameof(alwaysKept));
             var k = (int)weight.shape[1];
-            var allowed = new bool[k];
-            foreach (var c in candidates)
-            {
-                if (c < 0 || c >= k) throw new ArgumentOutOfRangeException(nameof(candidates), c, $"Candidate columns must lie in [0, {k}).");
-                allowed[c] = true;
-            }
-            if (keep < 0 || keep > allowed.Count(a => a))
-                throw new ArgumentOutOfRangeException(nameof(keep), keep, $"Cannot keep {keep} of {allowed.Count(a => a)} candidate columns.");
+            var allowed = Candidates(k, candidates, keep, "keep");
             using var scope = NewDisposeScope();
             var h = hessian.detach().to(ScalarType.Float64, CPU).clone();
             var g = weight.detach().to(ScalarType.Float64, CPU).matmul(h);
@@ -241,6 +225,22 @@ namespace PruneDsl.Reconstruction
             }
             Apply(producer, consumer, remove, updated);
             return new NeuronRemoval(producerName, k, remove.ToList(), error, compensate);
+        }
+
+        /// <summary>Marks the candidate columns, checking them and that <paramref name="count"/> of them can be chosen.</summary>
+        private static bool[] Candidates(int k, IReadOnlyCollection<int> candidates, int count, string verb)
+        {
+            if (candidates is null) throw new ArgumentNullException(nameof(candidates));
+            var allowed = new bool[k];
+            foreach (var c in candidates)
+            {
+                if (c < 0 || c >= k) throw new ArgumentOutOfRangeException(nameof(candidates), c, $"Candidate columns must lie in [0, {k}).");
+                allowed[c] = true;
+            }
+            var available = allowed.Count(a => a);
+            if (count < 0 || count > available)
+                throw new ArgumentOutOfRangeException(nameof(count), count, $"Cannot {verb} {count} of {available} candidate columns.");
+            return allowed;
         }
 
         /// <summary>The consumer's <c>[W | b]</c> in float64 (just W without a bias).</summary>
