@@ -14,6 +14,7 @@ using PruneDsl.Thresholds;
 using PruneDsl.Training;
 using Spectre.Console;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace MnistOneShot;
@@ -131,60 +132,66 @@ public static class Experiments
 
     /// <summary>
     /// Removes hidden neurons down to (fc1, fc2), fc1's first (consumer fc2), then fc2's (consumer head, calibrated on the
-    /// model after the first step): chosen by magnitude-L2 or by OBS saliency, removed plainly or with the OBS update.
+    /// model after the first step): chosen by magnitude-L2 or by OBS saliency (greedy removal, or the kept set grown
+    /// greedily), removed plainly or with the closed-form OBS update of the consumer.
     /// </summary>
     public static List<NeuronRow> Neurons(DenseWeights dense, List<Tensor> calibration, LabeledData test, int fc1, int fc2, double dampening)
     {
         var rows = new List<NeuronRow>();
-        foreach (var (choice, compensate, backward) in new[] { ("magnitude L2", false, false), ("magnitude L2", true, false), ("OBS saliency", false, false), ("OBS saliency", true, false), ("OBS saliency", true, true) })
+        var variants = new[]
+        {
+            (NeuronChoice.MagnitudeL2, false), (NeuronChoice.MagnitudeL2, true),
+            (NeuronChoice.ObsRemovalGreedy, false), (NeuronChoice.ObsRemovalGreedy, true), (NeuronChoice.ObsKeptSetGreedy, true),
+        };
+        foreach (var (choice, compensate) in variants)
         {
             using var model = dense.Fresh();
             var errors = new List<double>();
-            var steps = new[] { (model.fc1, model.fc2, fc1, "fc1"), (model.fc2, model.head, fc2, "fc2") };
-            foreach (var (producer, consumer, keep, name) in steps)
+            foreach (var (producer, consumer, keep, name) in new[] { (model.fc1, model.fc2, fc1, "fc1"), (model.fc2, model.head, fc2, "fc2") })
             {
                 using var h = LayerwiseCalibration.Collect(model, consumer, calibration, appendOnes: true, layerName: name + " -> consumer");
                 using var hessian = h.Hessian();
-                NeuronRemoval removal;
-                if (choice == "OBS saliency" && compensate && !backward)
-                    removal = ObsNeuronPruning.RemoveByObs(producer, consumer, hessian, keep, dampening, name, h.Rows);
-                else if (backward)
-                {
-                    var n = (int)producer.weight!.shape[0];
-                    using var damped = LayerHessian.Damped(hessian, dampening);
-                    using var augmented = cat(new[] { consumer.weight!.detach(), consumer.bias!.detach().unsqueeze(1) }, 1);
-                    var kept = ObsNeuronPruning.KeepGreedy(augmented, damped, keep, Enumerable.Range(0, n).ToList(), new[] { n });
-                    removal = ObsNeuronPruning.Remove(producer, consumer, hessian, Enumerable.Range(0, n).Except(kept).ToList(), true, dampening, name, h.Rows);
-                }
-                else
-                {
-                    IReadOnlyList<int> remove;
-                    if (choice == "OBS saliency")
-                    {
-                        // The OBS choice without its update: which neurons the greedy OBS pass would remove.
-                        using var inverse = LayerHessian.Inverse(hessian, dampening, name, h.Rows);
-                        using var augmented = cat(new[] { consumer.weight!.detach(), consumer.bias!.detach().unsqueeze(1) }, 1);
-                        var greedy = ObsNeuronPruning.RemoveGreedy(augmented, inverse, (int)producer.weight!.shape[0] - keep,
-                            Enumerable.Range(0, (int)producer.weight!.shape[0]).ToList());
-                        greedy.Weight.Dispose();
-                        remove = greedy.Removed;
-                    }
-                    else
-                    {
-                        using var scores = MagnitudeCriterion.L2.Score(producer);
-                        var n = (int)producer.weight!.shape[0];
-                        var decision = new TargetSparsity((double)(n - keep) / n).Select(scores);
-                        remove = Enumerable.Range(0, n).Where(i => !decision.KeepMask[i]).ToList();
-                    }
-                    removal = ObsNeuronPruning.Remove(producer, consumer, hessian, remove, compensate, dampening, name, h.Rows);
-                }
-                errors.Add(removal.Error);
+                var remove = Choose(choice, producer, consumer, hessian, keep, dampening, name, h.Rows);
+                errors.Add(ObsNeuronPruning.Remove(producer, consumer, hessian, remove, compensate, dampening, name, h.Rows).Error);
             }
             long parameters = (784L + 1) * fc1 + (fc1 + 1L) * fc2 + (fc2 + 1L) * 10;
-            rows.Add(new NeuronRow(choice + (backward ? ", kept set grown" : ""), compensate ? "OBS update" : "plain", fc1, fc2, parameters, Evaluation.Accuracy(model, test), errors[0], errors[1]));
-            AnsiConsole.MarkupLineInterpolated($"[grey]neurons {choice}, {(compensate ? "OBS update" : "plain")}: {rows[^1].Accuracy:P2}[/]");
+            rows.Add(new NeuronRow(Label(choice), compensate ? "OBS update" : "plain", fc1, fc2, parameters, Evaluation.Accuracy(model, test), errors[0], errors[1]));
+            AnsiConsole.MarkupLineInterpolated($"[grey]neurons {rows[^1].Choice}, {rows[^1].Removal}: {rows[^1].Accuracy:P2}[/]");
         }
         return rows;
+    }
+
+    public enum NeuronChoice { MagnitudeL2, ObsRemovalGreedy, ObsKeptSetGreedy }
+
+    private static string Label(NeuronChoice choice) => choice switch
+    {
+        NeuronChoice.MagnitudeL2 => "magnitude L2",
+        NeuronChoice.ObsRemovalGreedy => "OBS saliency, removed one by one",
+        _ => "OBS saliency, kept set grown one by one",
+    };
+
+    /// <summary>Which of the producer's neurons to remove so that <paramref name="keep"/> remain.</summary>
+    private static IReadOnlyList<int> Choose(NeuronChoice choice, Linear producer, Linear consumer, Tensor hessian, int keep, double dampening, string name, long rows)
+    {
+        var n = (int)producer.weight!.shape[0];
+        if (choice == NeuronChoice.MagnitudeL2)
+        {
+            using var scores = MagnitudeCriterion.L2.Score(producer);
+            var decision = new TargetSparsity((double)(n - keep) / n).Select(scores);
+            return Enumerable.Range(0, n).Where(i => !decision.KeepMask[i]).ToList();
+        }
+        // The consumer with its bias as the last column (the constant-1 input), which is never a candidate.
+        using var augmented = cat(new[] { consumer.weight!.detach(), consumer.bias!.detach().unsqueeze(1) }, 1);
+        if (choice == NeuronChoice.ObsKeptSetGreedy)
+        {
+            using var damped = LayerHessian.Damped(hessian, dampening);
+            var kept = ObsNeuronPruning.KeepGreedy(augmented, damped, keep, Enumerable.Range(0, n).ToList(), new[] { n });
+            return Enumerable.Range(0, n).Except(kept).ToList();
+        }
+        using var inverse = LayerHessian.Inverse(hessian, dampening, name, rows);
+        var greedy = ObsNeuronPruning.RemoveGreedy(augmented, inverse, n - keep, Enumerable.Range(0, n).ToList());
+        greedy.Weight.Dispose();
+        return greedy.Removed;
     }
 
     /// <summary>
