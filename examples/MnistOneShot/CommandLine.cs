@@ -4,7 +4,7 @@ using PruneDsl.Examples;
 namespace MnistOneShot;
 
 /// <summary>What the command line asked for.</summary>
-public sealed record Options(string? DataDirectory, int Epochs, int Seed, int CalibrationImages, int Fc1, int Fc2, double Dampening, string? JsonPath, bool Retrain);
+public sealed record Options(string? DataDirectory, int Epochs, int Seed, int CalibrationImages, int Fc1, int Fc2, double Dampening, string? Only, string? JsonPath, bool Retrain);
 
 public static class CommandLine
 {
@@ -20,13 +20,14 @@ public static class CommandLine
           --calibration N     calibration images from the training split (default 2048, in batches of 128)
           --fc1 N --fc2 N     neuron widths to keep (default 37 and 24: the game's widths)
           --dampening X       d of lambda = d * mean(diag H) (default 0.01)
+          --only TABLE        oneshot | neurons | sizes: run one of the three tables
           --retrain           ignore the cached dense weights
           --json PATH         where to write the numbers (default runs/mnist-oneshot.json)
         """;
 
     public static Options? Parse(string[] args)
     {
-        string? data = null, json = null;
+        string? data = null, json = null, only = null;
         int epochs = 5, seed = 1, calibration = 2048, fc1 = 37, fc2 = 24;
         var retrain = false;
         var dampening = PruneDsl.Spec.ReconstructionDefaults.Dampening;
@@ -44,6 +45,10 @@ public static class CommandLine
                     case "--fc1": fc1 = Arguments.PositiveInt(Next(), "--fc1"); break;
                     case "--fc2": fc2 = Arguments.PositiveInt(Next(), "--fc2"); break;
                     case "--dampening": dampening = Arguments.PositiveNumber(Next(), "--dampening"); break;
+                    case "--only":
+                        only = Next();
+                        if (only is not ("oneshot" or "neurons" or "sizes")) throw new ArgumentException($"--only takes oneshot, neurons or sizes; got '{only}'.");
+                        break;
                     case "--retrain": retrain = true; break;
                     case "--json": json = Next(); break;
                     case "--help" or "-h": Console.WriteLine(Usage); return null;
@@ -51,7 +56,7 @@ public static class CommandLine
                 }
             }
             if (fc1 > 512 || fc2 > 256) throw new ArgumentException("--fc1 is at most 512 and --fc2 at most 256.");
-            return new Options(data, epochs, seed, calibration, fc1, fc2, dampening, json, retrain);
+            return new Options(data, epochs, seed, calibration, fc1, fc2, dampening, only, json, retrain);
         }
         catch (ArgumentException e)
         {

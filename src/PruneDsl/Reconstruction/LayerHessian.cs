@@ -45,9 +45,10 @@ namespace PruneDsl.Reconstruction
         /// <exception cref="InvalidOperationException">H + lambda I is not positive definite.</exception>
         public static Tensor Inverse(Tensor hessian, double dampening, string layerName, long rows)
         {
-            using var scope = NewDisposeScope();
-            var lower = Cholesky(Damped(hessian, dampening), dampening, layerName, rows, "H + lambda I");
-            return cholesky_inverse(lower).MoveToOuterDisposeScope();
+            // Each intermediate [k, k] matrix is freed as soon as the next exists, so at most two are alive at a time.
+            Tensor lower;
+            using (var damped = Damped(hessian, dampening)) lower = Cholesky(damped, dampening, layerName, rows, "H + lambda I");
+            using (lower) return cholesky_inverse(lower);
         }
 
         /// <summary>
@@ -63,10 +64,12 @@ namespace PruneDsl.Reconstruction
         /// <exception cref="InvalidOperationException">H + lambda I, or its inverse, is not positive definite.</exception>
         public static Tensor InverseCholeskyUpper(Tensor hessian, double dampening, string layerName, long rows)
         {
-            using var scope = NewDisposeScope();
-            var inverse = Inverse(hessian, dampening, layerName, rows);
-            var lowerOfInverse = Cholesky(inverse, dampening, layerName, rows, "(H + lambda I)^-1");
-            return lowerOfInverse.t().contiguous().MoveToOuterDisposeScope();
+            Tensor lowerOfInverse;
+            using (var inverse = Inverse(hessian, dampening, layerName, rows))
+                lowerOfInverse = Cholesky(inverse, dampening, layerName, rows, "(H + lambda I)^-1");
+            using (lowerOfInverse)
+            using (var upper = lowerOfInverse.t())
+                return upper.contiguous();
         }
 
         private static Tensor Cholesky(Tensor matrix, double dampening, string layerName, long rows, string what)

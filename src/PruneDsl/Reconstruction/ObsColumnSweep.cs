@@ -65,16 +65,22 @@ namespace PruneDsl.Reconstruction
             var scales = scheme is null ? null : new float[(long)rows * scalesPerRow];
             var rowError = new double[rows];
             long processed = 0, prunedSoFar = 0;
+            // One set of block buffers, reused by every block (the last, narrower block uses a prefix of them).
+            var wbBuffer = new double[(long)rows * Math.Min(block, cols)];
+            var qbBuffer = new double[wbBuffer.Length];
+            var ebBuffer = new double[wbBuffer.Length];
+            var keepBuffer = new bool[wbBuffer.Length];
 
             for (int i1 = 0; i1 < cols; i1 += block)
             {
                 using var blockScope = NewDisposeScope();
                 int i2 = Math.Min(i1 + block, cols), b = i2 - i1;
-                var wb = ToArray(w.narrow(1, i1, b));
+                var wb = CopyTo(w.narrow(1, i1, b), wbBuffer);
                 var ub = ToArray(u.narrow(0, i1, b).narrow(1, i1, b));
-                var qb = new double[(long)rows * b];
-                var eb = new double[(long)rows * b];
-                var keepB = new bool[(long)rows * b];
+                var qb = qbBuffer;
+                var eb = ebBuffer;
+                var keepB = keepBuffer;
+                Array.Clear(keepB);
 
                 if (scheme is { } s && groupColumns >= block && i1 % groupColumns == 0)
                     SetScalesFromTensor(w, i1, groupColumns, rows, cols, options.FixedKeep, s, scales!, scalesPerRow);
@@ -100,7 +106,7 @@ namespace PruneDsl.Reconstruction
                                 var v = wb[(long)r * b + c];
                                 scores[(long)r * b + c] = v * v / (d * d);
                             }
-                        Array.Copy(WeightMasks.KeepAllButSmallest(scores, prune), keepB, keepB.Length);
+                        Array.Copy(WeightMasks.KeepAllButSmallest(scores, prune), keepB, scores.Length);
                     }
                 }
 
@@ -114,10 +120,10 @@ namespace PruneDsl.Reconstruction
                         scheme, bits, groupColumns, block, scalesPerRow, scales, codes, rowError));
                 }
 
-                w.narrow(1, i1, b).copy_(tensor(qb, new long[] { rows, b }, dtype: ScalarType.Float64));
+                w.narrow(1, i1, b).copy_(FromBuffer(qb, rows, b));
                 if (i2 < cols)
                 {
-                    using var err = tensor(eb, new long[] { rows, b }, dtype: ScalarType.Float64);
+                    using var err = FromBuffer(eb, rows, b);
                     using var tail = u.narrow(0, i1, b).narrow(1, i2, cols - i2);
                     using var right = w.narrow(1, i2, cols - i2);
                     right.sub_(err.matmul(tail));
@@ -198,6 +204,22 @@ namespace PruneDsl.Reconstruction
                     if (fixedKeep is null || fixedKeep[(long)r * cols + i1 + k]) max = Math.Max(max, Math.Abs(values[(long)r * groupColumns + k]));
                 scales[(long)r * scalesPerRow + i1 / groupColumns] = SymmetricQuantizer.Scale(max, scheme.Bits);
             }
+        }
+
+        /// <summary>Copies a tensor's values (row-major) into the start of <paramref name="buffer"/> and returns the buffer.</summary>
+        private static double[] CopyTo(Tensor t, double[] buffer)
+        {
+            using var c = t.contiguous();
+            MemoryMarshal.Cast<byte, double>(c.bytes).CopyTo(buffer);
+            return buffer;
+        }
+
+        /// <summary>A new float64 tensor [rows, b] holding the first rows * b values of <paramref name="buffer"/>.</summary>
+        private static Tensor FromBuffer(double[] buffer, int rows, int b)
+        {
+            var t = empty(rows, b, dtype: ScalarType.Float64);
+            buffer.AsSpan(0, rows * b).CopyTo(MemoryMarshal.Cast<byte, double>(t.bytes));
+            return t;
         }
 
         private static double[] ToArray(Tensor t)
