@@ -15,8 +15,8 @@ namespace PruneDsl.Benchmarks.Reconstruction;
 /// Time: BenchmarkDotNet. Memory: <c>[MemoryDiagnoser]</c> counts managed allocations only; libtorch's native tensors
 /// are measured separately as the process's peak resident set: before each iteration the kernel's high-water mark is
 /// reset (<c>echo 5 &gt; /proc/self/clear_refs</c>), after it <c>VmHWM</c> (peak) minus the <c>VmRSS</c> before is the
-/// growth the call caused; the largest over the iterations is printed as a <c>PeakRss</c> line in the log and appended
-/// to <c>BenchmarkDotNet.Artifacts/sparsegpt-peak-rss.csv</c>. Linux only (elsewhere the lines say "n/a").
+/// growth the call caused; the largest over the iterations is printed as a <c>PeakRss</c> line in the log (kept in
+/// <c>BenchmarkDotNet.Artifacts/*.log</c>). Linux only (elsewhere the lines say "n/a").
 /// </summary>
 [MemoryDiagnoser]
 public class SparseGptBenchmarks
@@ -82,13 +82,6 @@ public class SparseGptBenchmarks
         var line = string.Create(CultureInfo.InvariantCulture,
             $"PeakRss width={Width} target={Target}: growth {(_peakGrowth > 0 ? $"{_peakGrowth / 1024.0:F0} MiB" : "n/a")}, process peak {(_peakAbsolute > 0 ? $"{_peakAbsolute / 1024.0:F0} MiB" : "n/a")}");
         Console.WriteLine(line);
-        try
-        {
-            Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
-            File.AppendAllText(Path.Combine("BenchmarkDotNet.Artifacts", "sparsegpt-peak-rss.csv"),
-                string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:O},{Width},{Target},{_peakGrowth},{_peakAbsolute}\n"));
-        }
-        catch (IOException) { }
         _weight.Dispose();
         _inputs.Dispose();
     }
