@@ -56,6 +56,41 @@ namespace PruneDsl.SourceGenerators.Configuration
         }
 
         /// <summary>
+        /// A <c>[Reconstruct]</c>'s method (the constructor argument, or the one so far) and named settings applied over
+        /// <paramref name="spec"/>. Integer settings take whole numbers only.
+        /// </summary>
+        /// <param name="spec">The settings so far (the class's, or the defaults).</param>
+        /// <param name="attribute">The [Reconstruct].</param>
+        public static ReconstructionSpec ApplyReconstruction(ReconstructionSpec spec, AttributeData attribute)
+        {
+            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int method)
+                spec = spec with { Method = (ReconstructionMethod)method };
+            foreach (var argument in NamedSettings(attribute))
+                spec = WithReconstructionSetting(spec, argument.Key, argument.Value.Value);
+            return spec;
+        }
+
+        /// <summary>One <c>[Reconstruct]</c> named argument applied (unknown names and values of another kind leave it unchanged).</summary>
+        /// <param name="spec">The settings so far.</param>
+        /// <param name="property">The attribute property.</param>
+        /// <param name="value">Its constant value.</param>
+        public static ReconstructionSpec WithReconstructionSetting(ReconstructionSpec spec, string property, object? value)
+        {
+            if (!TryToDouble(value, out var d)) return spec;
+            var whole = d == System.Math.Floor(d) && d >= int.MinValue && d <= int.MaxValue;
+            return property switch
+            {
+                nameof(ReconstructionSpec.Sparsity) => spec with { Sparsity = d },
+                nameof(ReconstructionSpec.Dampening) => spec with { Dampening = d },
+                nameof(ReconstructionSpec.BlockSize) when whole => spec with { BlockSize = (int)d },
+                nameof(ReconstructionSpec.CalibrationBatches) when whole => spec with { CalibrationBatches = (int)d },
+                nameof(ReconstructionSpec.Bits) when whole => spec with { Bits = (int)d },
+                nameof(ReconstructionSpec.GroupSize) when whole => spec with { GroupSize = (int)d },
+                _ => spec,
+            };
+        }
+
+        /// <summary>
         /// A <c>[Prune]</c> over <paramref name="spec"/> (null: nothing so far): its criterion (or the one so far), its
         /// threshold, and the named values it sets.
         /// </summary>

@@ -36,6 +36,9 @@ namespace PruneDsl.Export
         /// <summary>How the N:M compressed tensors are laid out (present when some layer is N:M).</summary>
         [JsonPropertyName("nm_layout")] public Dictionary<string, string>? NmLayout { get; set; }
 
+        /// <summary>How the quantized layers are stored (present when some layer is quantized).</summary>
+        [JsonPropertyName("quantized_layout")] public Dictionary<string, string>? QuantizedLayout { get; set; }
+
         /// <summary>How to rebuild the model in PyTorch when its layers form an MLP chain; null otherwise.</summary>
         [JsonPropertyName("pytorch")] public ExportPyTorch? PyTorch { get; set; }
     }
@@ -51,6 +54,9 @@ namespace PruneDsl.Export
 
         /// <summary>The N:M keep-masks, or null.</summary>
         [JsonPropertyName("masks")] public string? Masks { get; set; }
+
+        /// <summary>The quantized weights (codes, scales, positions), or null.</summary>
+        [JsonPropertyName("quantized")] public string? Quantized { get; set; }
     }
 
     /// <summary>One tensor of an export.</summary>
@@ -92,6 +98,9 @@ namespace PruneDsl.Export
 
         /// <summary>The N:M storage, for N:M layers.</summary>
         [JsonPropertyName("nm")] public ExportNm? Nm { get; set; }
+
+        /// <summary>The quantized storage, for quantized layers.</summary>
+        [JsonPropertyName("quantized")] public ExportQuantized? Quantized { get; set; }
     }
 
     /// <summary>Kept output neurons of a compacted layer.</summary>

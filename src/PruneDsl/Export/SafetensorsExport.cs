@@ -32,12 +32,20 @@ namespace PruneDsl.Export
         /// submodules are found without being listed.
         /// </summary>
         public IReadOnlyList<NmMaskedLinear>? MaskedLayers { get; init; }
+
+        /// <summary>
+        /// Quantized layers by module name (e.g. from <c>LayerReconstruction.Quantized</c>): their codes, scales and
+        /// positions go into <see cref="SafetensorsExport.QuantizedFile"/>. The model's weight of each must already be the
+        /// dequantized weight (model.safetensors then holds it in float32 for any reader).
+        /// </summary>
+        public IReadOnlyDictionary<string, Quantization.QuantizedWeight>? QuantizedLayers { get; init; }
     }
 
     /// <summary>
     /// Exports a (compacted) model for PyTorch users: a folder with <c>model.safetensors</c> (the state dict under its
     /// TorchSharp names, which are PyTorch's), <c>nm_compressed.safetensors</c> (values plus in-group indices or 2:4
-    /// metadata of every N:M layer), <c>masks.safetensors</c> (their keep-masks) and <c>manifest.json</c>
+    /// metadata of every N:M layer), <c>masks.safetensors</c> (their keep-masks), <c>quantized.safetensors</c> (codes, scales
+    /// and positions of quantized layers, <see cref="QuantizedExport"/>) and <c>manifest.json</c>
     /// (<see cref="ExportManifest"/>: layers, shapes, kept widths, N:M bit layout and a PyTorch recipe for an MLP).
     /// </summary>
     public static class SafetensorsExport
@@ -56,6 +64,9 @@ namespace PruneDsl.Export
 
         /// <summary>The N:M masks file.</summary>
         public const string MasksFile = "masks.safetensors";
+
+        /// <summary>The quantized-weights file.</summary>
+        public const string QuantizedFile = "quantized.safetensors";
 
         /// <summary>The manifest file.</summary>
         public const string ManifestFile = "manifest.json";
@@ -88,7 +99,7 @@ namespace PruneDsl.Export
         private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
         /// <summary>
-        /// Writes the export folder (created if needed; the four files are replaced) and returns its manifest.
+        /// Writes the export folder (created if needed; the files it writes are replaced) and returns its manifest.
         /// </summary>
         /// <param name="model">The model, usually compacted (a generated model after <c>Compact()</c>, or its inference module).</param>
         /// <param name="directory">The folder to write.</param>
@@ -115,6 +126,8 @@ namespace PruneDsl.Export
             };
 
             var nmTensors = new List<KeyValuePair<string, Tensor>>();
+            var quantizedTensors = new List<KeyValuePair<string, Tensor>>();
+            var quantized = options.QuantizedLayers ?? new Dictionary<string, Quantization.QuantizedWeight>();
             var maskTensors = new List<KeyValuePair<string, Tensor>>();
             var masked = (options.MaskedLayers ?? Array.Empty<NmMaskedLinear>()).ToList();
             var usedMasked = new HashSet<NmMaskedLinear>();
@@ -161,8 +174,20 @@ namespace PruneDsl.Export
                     layer.Nm = AddNm(name, compressed, mask, nmTensors, maskTensors);
                     manifest.NmLayout = new Dictionary<string, string>(NmLayout);
                 }
+                if (quantized.TryGetValue(name, out var q))
+                {
+                    QuantizedExport.CheckMatches(name, weight, q);
+                    layer.Quantized = QuantizedExport.Add(name, q, quantizedTensors);
+                    manifest.QuantizedLayout = new Dictionary<string, string>(QuantizedExport.Layout);
+                }
                 manifest.Layers.Add(layer);
             }
+
+            var unknown = quantized.Keys.Where(k => manifest.Layers.All(l => l.Name != k)).ToList();
+            if (unknown.Count > 0)
+                throw new ArgumentException(
+                    $"The quantized layers {string.Join(", ", unknown)} are not Linear submodules of '{manifest.ModelType}'; key them by module name (e.g. fc1).",
+                    nameof(options));
 
             var missing = masked.Where(m => !usedMasked.Contains(m)).Select(m => m.LayerName).ToList();
             if (missing.Count > 0)
@@ -186,6 +211,7 @@ namespace PruneDsl.Export
             StateDictFile.Write(Path.Combine(directory, WeightsFile), state);
             WriteOptional(directory, NmFile, nmTensors, manifest, f => manifest.Files.Nm = f);
             WriteOptional(directory, MasksFile, maskTensors, manifest, f => manifest.Files.Masks = f);
+            WriteOptional(directory, QuantizedFile, quantizedTensors, manifest, f => manifest.Files.Quantized = f);
             File.WriteAllText(Path.Combine(directory, ManifestFile), JsonSerializer.Serialize(manifest, Json));
             return manifest;
         }

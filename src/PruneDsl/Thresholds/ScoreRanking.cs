@@ -27,16 +27,31 @@ namespace PruneDsl.Thresholds
         /// </summary>
         public static bool[] TopMask(ReadOnlySpan<double> scores, int keep)
         {
-            var order = new int[scores.Length];
-            for (var i = 0; i < order.Length; i++) order[i] = i;
-            var copy = scores.ToArray();
-            Array.Sort(order, (a, b) =>
-            {
-                var c = copy[b].CompareTo(copy[a]);
-                return c != 0 ? c : a.CompareTo(b);
-            });
+            // The keep-th largest score t (in double.CompareTo's order, NaN lowest), then every score above t and the
+            // lowest-index scores equal to t: the same set as a stable descending sort, in O(n log n) on primitives.
             var mask = new bool[scores.Length];
-            for (var r = 0; r < keep; r++) mask[order[r]] = true;
+            if (keep <= 0) return mask;
+            if (keep >= scores.Length)
+            {
+                Array.Fill(mask, true);
+                return mask;
+            }
+            var sorted = scores.ToArray();
+            Array.Sort(sorted);
+            var threshold = sorted[sorted.Length - keep];
+            var equal = keep;
+            for (var i = 0; i < scores.Length; i++)
+                if (scores[i].CompareTo(threshold) > 0)
+                {
+                    mask[i] = true;
+                    equal--;
+                }
+            for (var i = 0; i < scores.Length && equal > 0; i++)
+                if (scores[i].CompareTo(threshold) == 0)
+                {
+                    mask[i] = true;
+                    equal--;
+                }
             return mask;
         }
 

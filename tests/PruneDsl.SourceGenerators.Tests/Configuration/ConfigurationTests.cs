@@ -106,4 +106,15 @@ public class ConfigurationTests
             """, "Broken");
         Assert.Equal(CostSpec.Default with { Gamma = 0.5 }, model.Fields.Single().MergedCost.Spec);
     }
+
+    [Fact]
+    public void Reconstruct_settings_read_named_arguments_and_ignore_what_does_not_fit()
+    {
+        var spec = new[]
+        {
+            ("Sparsity", (object)0.7), ("BlockSize", 64), ("Dampening", 0.05f), ("CalibrationBatches", 4), ("Bits", 4),
+            ("GroupSize", 32), ("Unknown", 3), ("Bits", "eight"), ("BlockSize", 1.5),
+        }.Aggregate(ReconstructionSpec.Default, (s, a) => SettingsReader.WithReconstructionSetting(s, a.Item1, a.Item2));
+        Assert.Equal(new ReconstructionSpec(Sparsity: 0.7, BlockSize: 64, Dampening: (double)0.05f, CalibrationBatches: 4, Bits: 4, GroupSize: 32), spec);
+    }
 }

@@ -6,7 +6,9 @@ INPUTS_FILE is a safetensors file with "x" (float32 [batch, in]) and "y" (the C#
 1. rebuilds the MLP from manifest.json and model.safetensors and compares its outputs with y (atol 1e-5),
 2. runs the manifest's own PyTorch recipe (with a small stand-in for safetensors.torch.load_file) and compares,
 3. decompresses every N:M layer from its values + indices / 2:4 metadata, checks it equals the dense masked weight
-   bit for bit and agrees with the mask, and runs the MLP with the decompressed weights.
+   bit for bit and agrees with the mask, and runs the MLP with the decompressed weights,
+4. dequantizes every quantized layer from its codes, scales and positions (manifest['quantized_layout']) and checks it
+   equals the dense weight bit for bit.
 It prints one JSON line with the measurements and exits 1 when a check fails.
 """
 import json
@@ -60,6 +62,35 @@ def decompress(nm, tensors):
     dense = torch.zeros(rows, groups, m, dtype=values.dtype)
     dense.scatter_(2, positions, values.reshape(rows, groups, n))
     return dense.reshape(rows, groups * m)
+
+
+def dequantize(q, tensors, in_features):
+    """The dense [out, in] weight of a quantized layer from its codes, scales and positions, following manifest['quantized_layout']."""
+    packed = tensors[q["codes"]].to(torch.int32)                         # [rows, bytes_per_row]
+    rows, per_row = packed.shape[0], q["values_per_row"]
+    if q["bits"] == 8:
+        codes = torch.where(packed >= 128, packed - 256, packed)[:, :per_row]
+    else:
+        nibbles = torch.stack([packed & 0xF, packed >> 4], dim=-1).reshape(rows, -1)[:, :per_row]
+        codes = (nibbles ^ 8) - 8
+    if q["pattern"] is None:
+        columns = torch.arange(in_features).expand(rows, in_features)
+    else:
+        n, m = (int(v) for v in q["pattern"].split(":"))
+        groups = in_features // m
+        if q["metadata"] is not None:
+            words = tensors[q["metadata"]].to(torch.int32) & 0xFFFF
+            g = torch.arange(groups)
+            nibble = (words[:, g // 4] >> (4 * (g % 4))) & 0xF
+            positions = torch.stack([nibble & 3, nibble >> 2], dim=-1).reshape(rows, -1)
+        else:
+            positions = tensors[q["indices"]].long()
+        columns = (torch.arange(per_row) // n * m).expand(rows, per_row) + positions
+    scales = tensors[q["scales"]]
+    values = codes.to(torch.float32) * torch.gather(scales, 1, columns // q["columns_per_scale"])
+    dense = torch.zeros(rows, in_features, dtype=torch.float32)
+    dense.scatter_(1, columns.long(), values)
+    return dense
 
 
 def build_mlp(manifest, weights, replace=None):
@@ -122,10 +153,11 @@ def main():
     weights = read_safetensors(os.path.join(directory, files["weights"]))
     nm_tensors = read_safetensors(os.path.join(directory, files["nm"])) if files.get("nm") else {}
     masks = read_safetensors(os.path.join(directory, files["masks"])) if files.get("masks") else {}
+    quantized = read_safetensors(os.path.join(directory, files["quantized"])) if files.get("quantized") else {}
     io = read_safetensors(inputs_file)
     x, y_sharp = io["x"], io["y"]
 
-    every = {**weights, **nm_tensors, **masks}
+    every = {**weights, **nm_tensors, **masks, **quantized}
     for name, entry in manifest["tensors"].items():
         if name not in every:
             failures.append(f"tensor {name} listed in the manifest is missing from {entry['file']}")
@@ -176,10 +208,21 @@ def main():
         if not diff_nm <= ATOL:
             failures.append(f"MLP with decompressed N:M weights differs from C# by {diff_nm}")
 
+    quantized_layers = []
+    for layer in manifest["layers"]:
+        q = layer.get("quantized")
+        if q is None:
+            continue
+        dense = weights[layer["weight"]]
+        equal = torch.equal(dequantize(q, quantized, layer["in_features"]), dense)
+        if not equal:
+            failures.append(f"{layer['name']}: the dequantized INT{q['bits']} weight differs from model.safetensors")
+        quantized_layers.append({"name": layer["name"], "bits": q["bits"], "pattern": q["pattern"], "dequantized_equal": equal})
+
     print(json.dumps({
         "ok": not failures, "failures": failures, "torch": torch.__version__, "batch": x.shape[0],
         "max_abs_diff_dense": diff_dense, "max_abs_diff_recipe": diff_recipe, "max_abs_diff_nm": diff_nm,
-        "nm_layers": nm_layers,
+        "nm_layers": nm_layers, "quantized_layers": quantized_layers,
     }))
     return 0 if not failures else 1
 
