@@ -29,6 +29,10 @@ namespace PruneDsl.Checkpoints
         private static readonly byte[] Magic = Encoding.ASCII.GetBytes("PRUNEDSL-CKPT");
         private const int HashLength = 32;
 
+        /// <summary>Tests only (per thread): runs after the new file is complete on disk and before it is renamed over the old one.</summary>
+        [ThreadStatic]
+        internal static Action<string>? BeforeRename;
+
         internal static readonly JsonSerializerOptions Json = new()
         {
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
@@ -88,6 +92,7 @@ namespace PruneDsl.Checkpoints
                     stream.Write(hash.GetHashAndReset());
                     stream.Flush(flushToDisk: true);
                 }
+                BeforeRename?.Invoke(temporary);
                 File.Move(temporary, full, overwrite: true);
             }
             finally

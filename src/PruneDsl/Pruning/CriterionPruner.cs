@@ -121,7 +121,7 @@ namespace PruneDsl.Pruning
             if (loss is null) throw new ArgumentNullException(nameof(loss));
             if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
             if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches), batches, "At least one batch must be observed.");
-            DataChecks.EnsureNotEmpty(data, "calibration data", "CriterionPruner.Calibrate");
+            DataChecks.EnsureNotEmpty(data, nameof(data), "calibration data", "CriterionPruner.Calibrate");
             if (!NeedsObservation) return 0;
             var before = _observed;
             var fresh = _targets.FindAll(t => t.Criterion is IAccumulatingCriterion a && a.ObservedBatches(t.Layer) == 0);

@@ -126,7 +126,8 @@ namespace PruneDsl.Sparsity
         public void Refresh()
         {
             ThrowIfDisposed();
-            var fresh = NmSparsity.Prune(Layer.weight!, Pattern, LayerName);
+            // The mask outlives any dispose scope the caller's step runs in (a training loop's per-batch scope).
+            var fresh = NmSparsity.Prune(Layer.weight!, Pattern, LayerName).DetachFromDisposeScope();
             _mask.Dispose();
             _mask = fresh;
             Refreshes++;

@@ -14,12 +14,12 @@ namespace PruneDsl.Training
     /// </summary>
     internal static class DataChecks
     {
-        /// <summary>Throws when <paramref name="data"/> has no examples.</summary>
-        public static void EnsureNotEmpty(LabeledData data, string what, string who)
+        /// <summary>Throws when <paramref name="data"/> is null or has no examples.</summary>
+        public static void EnsureNotEmpty(LabeledData data, string parameter, string what, string who)
         {
-            if (data is null) throw new ArgumentNullException(what);
+            if (data is null) throw new ArgumentNullException(parameter, $"{who}: the {what} is null.");
             if (data.Count == 0)
-                throw new ArgumentException($"{who}: the {what} is empty (0 examples); pass at least one example.", what);
+                throw new ArgumentException($"{who}: the {what} is empty (0 examples); pass at least one example.", parameter);
         }
 
         /// <summary>Throws when <paramref name="other"/>'s examples are not shaped like <paramref name="reference"/>'s.</summary>

@@ -20,7 +20,7 @@ namespace PruneDsl.Training
         public static double Accuracy(nn.Module<Tensor, Tensor> model, LabeledData data, int batchSize = 1000, IProgress<WorkProgress>? progress = null)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
-            DataChecks.EnsureNotEmpty(data, "evaluation data", "Evaluation.Accuracy");
+            DataChecks.EnsureNotEmpty(data, nameof(data), "evaluation data", "Evaluation.Accuracy");
             if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
             var wasTraining = model.training;
             var clock = Stopwatch.StartNew();

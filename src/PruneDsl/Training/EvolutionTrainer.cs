@@ -49,8 +49,8 @@ namespace PruneDsl.Training
         public EvolutionRunResult Run(LabeledData train, LabeledData test, IProgress<EvolutionEpochReport>? progress = null,
             IProgress<TrainingProgress>? steps = null, IProgress<TrainingWarning>? warnings = null)
         {
-            DataChecks.EnsureNotEmpty(train, nameof(train), nameof(EvolutionTrainer));
-            DataChecks.EnsureNotEmpty(test, nameof(test), nameof(EvolutionTrainer));
+            DataChecks.EnsureNotEmpty(train, nameof(train), "training data", nameof(EvolutionTrainer));
+            DataChecks.EnsureNotEmpty(test, nameof(test), "test data", nameof(EvolutionTrainer));
             DataChecks.EnsureSameExampleShape(train, "training", test, "test", nameof(EvolutionTrainer));
             var layers = _populations.PopulationLayers;
             var sparsity = ResolveSparsity(layers);

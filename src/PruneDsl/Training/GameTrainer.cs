@@ -48,8 +48,8 @@ namespace PruneDsl.Training
         public GameRunResult Run(LabeledData train, LabeledData test, IProgress<EpochReport>? progress = null,
             IProgress<TrainingProgress>? steps = null, IProgress<TrainingWarning>? warnings = null)
         {
-            DataChecks.EnsureNotEmpty(train, nameof(train), nameof(GameTrainer));
-            DataChecks.EnsureNotEmpty(test, nameof(test), nameof(GameTrainer));
+            DataChecks.EnsureNotEmpty(train, nameof(train), "training data", nameof(GameTrainer));
+            DataChecks.EnsureNotEmpty(test, nameof(test), "test data", nameof(GameTrainer));
             DataChecks.EnsureSameExampleShape(train, "training", test, "test", nameof(GameTrainer));
             var clock = Stopwatch.StartNew();
             var weights = WeightParameters().ToList();

@@ -153,9 +153,9 @@ namespace PruneDsl.Training
                 lossSum += value;
                 _lastLoss = value;
                 if (Sampled(b + 1, batches)) Sample(epoch - 1 + (double)(b + 1) / batches);
-                Report(phase, epoch, b + 1, batches);
                 if (_options.CheckpointEvery > 0 && Step % _options.CheckpointEvery == 0)
                     SaveCheckpoint(optimizer, new CheckpointPosition(phase, epoch, b + 1, Step, lossSum, FirstLoss, _divergenceWarned), epochStart);
+                Report(phase, epoch, b + 1, batches);
             }
             return lossSum / batches;
         }
@@ -241,7 +241,7 @@ namespace PruneDsl.Training
             {
                 var header = contents.Header;
                 var problems = new List<string>();
-                if (header.Trainer != _method) problems.Add($"it is a {header.Trainer} checkpoint, and this is a {_method} run");
+                if (header.Trainer != _method) problems.Add($"it was written by the {header.Trainer} trainer, and this run is the {_method} trainer's");
                 problems.AddRange(header.Model.Differences(ModelFingerprint.Of(_model)));
                 foreach (var key in header.Settings.Keys.Union(_resumeSettings.Keys).OrderBy(k => k, StringComparer.Ordinal))
                 {
