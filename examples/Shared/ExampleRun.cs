@@ -69,7 +69,7 @@ public static class ExampleRun
     /// Runs <paramref name="train"/> under the progress display (a live bar, or plain lines when the output is redirected or
     /// CI is set), then writes the run's folder (run.json, the plots, report.md). When the run fails (a numerical fault, a
     /// layer that would be emptied, a refused checkpoint, bad data or options) it says why in red, writes what the run
-    /// recorded up to the fault, and returns null: the example then exits non-zero.
+    /// recorded up to the fault into the folder's name + "-failed", and returns null: the example then exits non-zero.
     /// </summary>
     public static T? Train<T>(Func<RunMonitor, T> train, Func<T, RunHistory> history, string folder, string title, string command) where T : class
     {
@@ -89,7 +89,8 @@ public static class ExampleRun
             };
             if (recorded is not null)
             {
-                var failed = RunFiles.Write(recorded, folder, title + " (failed)", command);
+                // Beside the last good run's folder, not over it.
+                var failed = RunFiles.Write(recorded, folder + "-failed", title + " (failed)", command);
                 AnsiConsole.MarkupLineInterpolated($"What the run recorded until then: [blue]{failed}[/].");
             }
             return null;

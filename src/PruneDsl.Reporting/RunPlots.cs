@@ -78,7 +78,7 @@ namespace PruneDsl.Reporting
                     var at = collapsed.Where(c => c is not null).Select(c => c!.Value).ToArray();
                     if (at.Length > 0)
                     {
-                        var marks = plot.Add.Markers(at, Enumerable.Repeat(eps, at.Length).ToArray(), MarkerShape.VerticalBar, 9, Palette[3].WithAlpha(0.35));
+                        var marks = plot.Add.Markers(at, Enumerable.Repeat(eps, at.Length).ToArray(), MarkerShape.VerticalBar, 12, Palette[3].WithAlpha(0.6));
                         marks.LegendText = "collapsed here";
                     }
                     title += string.Create(CultureInfo.InvariantCulture, $"; {at.Length} collapsed below epsilon");
