@@ -57,10 +57,8 @@ namespace PruneDsl.Training
             var clock = Stopwatch.StartNew();
             var generator = new Generator((ulong)_options.Seed);
             var epochs = new List<EvolutionEpochReport>();
-            var batches = (int)((train.Count + _options.BatchSize - 1) / _options.BatchSize);
-            if (_options.MaxBatchesPerEpoch is int cap) batches = Math.Min(batches, cap);
             var session = new TrainingSession(_model, _options, "evolution", "mass", layers, _ => null, LayerSettings(),
-                _options.Epochs + _options.FineTuneEpochs, batches, steps, warnings);
+                _options.Epochs + _options.FineTuneEpochs, TrainingSession.BatchesPerEpoch(train, _options), steps, warnings);
             session.CheckLabelsAtFirstForward(test, "test data");
             session.ExtraTensors = () => SelectionState(layers);
             _model.train();

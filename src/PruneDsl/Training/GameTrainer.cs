@@ -59,7 +59,7 @@ namespace PruneDsl.Training
             var sparse = (_model as ISparseModel)?.SparseLayers ?? Array.Empty<NmMaskedLinear>();
             var layers = _game.ParticipationLayers;
             var session = new TrainingSession(_model, _options, "game", "participation", layers,
-                gate => ((ParticipationLayer)gate).Cost.Epsilon, LayerSettings(), _options.Epochs, BatchesPerEpoch(train), steps, warnings);
+                gate => ((ParticipationLayer)gate).Cost.Epsilon, LayerSettings(), _options.Epochs, TrainingSession.BatchesPerEpoch(train, _options), steps, warnings);
             session.CheckLabelsAtFirstForward(test, "test data");
             session.ExtraTensors = () => SparseState(sparse);
             _model.train();
@@ -161,12 +161,6 @@ namespace PruneDsl.Training
             NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
             Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
         };
-
-        private int BatchesPerEpoch(LabeledData train)
-        {
-            var batches = (int)((train.Count + _options.BatchSize - 1) / _options.BatchSize);
-            return _options.MaxBatchesPerEpoch is int cap ? Math.Min(batches, cap) : batches;
-        }
 
         private static IEnumerable<(string, Tensor)> SparseState(IReadOnlyList<NmMaskedLinear> sparse)
         {

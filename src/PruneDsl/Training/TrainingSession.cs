@@ -71,6 +71,13 @@ namespace PruneDsl.Training
             _counts = Counts();
         }
 
+        /// <summary>Batches per epoch of <paramref name="train"/> under <paramref name="options"/> (the last one may be short).</summary>
+        public static int BatchesPerEpoch(LabeledData train, WeightTrainingOptions options)
+        {
+            var batches = (int)((train.Count + options.BatchSize - 1) / options.BatchSize);
+            return options.MaxBatchesPerEpoch is int cap ? Math.Min(batches, cap) : batches;
+        }
+
         /// <summary>The run's history (replaced by the checkpoint's on resume).</summary>
         public RunHistory History { get; private set; }
 
