@@ -58,7 +58,7 @@ namespace PruneDsl.Training
             var generator = new Generator((ulong)_options.Seed);
             var epochs = new List<EvolutionEpochReport>();
             var session = new TrainingSession(_model, _options, "evolution", "mass", layers, _ => null, LayerSettings(),
-                _options.Epochs + _options.FineTuneEpochs, TrainingSession.BatchesPerEpoch(train, _options), steps, warnings);
+                _options.Epochs + _options.FineTuneEpochs, TrainingSession.CountBatches(train, _options), steps, warnings);
             session.CheckLabelsAtFirstForward(test, "test data");
             session.ExtraTensors = () => SelectionState(layers);
             _model.train();

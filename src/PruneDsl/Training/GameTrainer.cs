@@ -59,7 +59,7 @@ namespace PruneDsl.Training
             var sparse = (_model as ISparseModel)?.SparseLayers ?? Array.Empty<NmMaskedLinear>();
             var layers = _game.ParticipationLayers;
             var session = new TrainingSession(_model, _options, "game", "participation", layers,
-                gate => ((ParticipationLayer)gate).Cost.Epsilon, LayerSettings(), _options.Epochs, TrainingSession.BatchesPerEpoch(train, _options), steps, warnings);
+                gate => ((ParticipationLayer)gate).Cost.Epsilon, LayerSettings(), _options.Epochs, TrainingSession.CountBatches(train, _options), steps, warnings);
             session.CheckLabelsAtFirstForward(test, "test data");
             session.ExtraTensors = () => SparseState(sparse);
             _model.train();

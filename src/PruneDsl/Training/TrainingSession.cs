@@ -72,7 +72,7 @@ namespace PruneDsl.Training
         }
 
         /// <summary>Batches per epoch of <paramref name="train"/> under <paramref name="options"/> (the last one may be short).</summary>
-        public static int BatchesPerEpoch(LabeledData train, WeightTrainingOptions options)
+        public static int CountBatches(LabeledData train, WeightTrainingOptions options)
         {
             var batches = (int)((train.Count + options.BatchSize - 1) / options.BatchSize);
             return options.MaxBatchesPerEpoch is int cap ? Math.Min(batches, cap) : batches;
