@@ -10,27 +10,38 @@ namespace PruneDsl.Tests.Compaction;
 /// <summary>Compaction checks every step before any layer changes: a failure leaves the model bit for bit as it was.</summary>
 public sealed class AllOrNothingTests
 {
+    /// <summary>The paper's MLP with 40 / 30 neurons kept, as a finished game would leave it.</summary>
+    private static PaperMlp Pruned(int seed)
+    {
+        manual_seed(seed);
+        var model = new PaperMlp();
+        Participations.Set(model.Fc1Participation, 40, seed: seed);
+        Participations.Set(model.Fc2Participation, 30, seed: seed + 1);
+        return model;
+    }
+
+    /// <summary>Compacts with <paramref name="steps"/>, expects the refusal, and checks that nothing changed.</summary>
+    private static InvalidOperationException Refused(PaperMlp model, params CompactionStep[] steps)
+    {
+        var before = TrainingData.Snapshot(model);
+        var error = Assert.Throws<InvalidOperationException>(() => Compactor.Compact(model, steps));
+        TrainingData.AssertUnchanged(before, model); // the valid first step's layers included
+        return error;
+    }
+
     [Fact]
     public void A_model_whose_second_step_has_a_consumer_of_another_width_is_left_unchanged()
     {
-        manual_seed(3);
-        using var model = new PaperMlp();
-        Participations.Set(model.Fc1Participation, 40, seed: 1);
-        Participations.Set(model.Fc2Participation, 30, seed: 2);
+        using var model = Pruned(3);
         using var stranger = nn.Linear(100, 10); // takes 100 inputs; fc2 has 256 outputs
-        var before = TrainingData.Snapshot(model);
         var strangerBefore = stranger.weight!.clone();
-        var steps = new[]
-        {
-            new CompactionStep(model.Fc1Participation, model.Fc2, "fc2"),
-            new CompactionStep(model.Fc2Participation, stranger, "stranger"),
-        };
 
-        var error = Assert.Throws<InvalidOperationException>(() => Compactor.Compact(model, steps));
+        var error = Refused(model,
+            new CompactionStep(model.Fc1Participation, model.Fc2, "fc2"),
+            new CompactionStep(model.Fc2Participation, stranger, "stranger"));
 
         Assert.Equal("Cannot compact 'fc2' into 'stranger': 'stranger' takes 100 inputs but 'fc2' has 256 outputs. " +
             "Compaction assumes each [ParticipationGroup] layer feeds the next Linear field declared after it. Nothing was compacted.", error.Message);
-        TrainingData.AssertUnchanged(before, model); // fc1 (the valid first step) included
         Assert.Equal((512L, 512L, 256L), (model.Fc1.out_features, model.Fc2.in_features, model.Fc2.out_features));
         Assert.True(TrainingData.BitEqual(strangerBefore, stranger.weight!));
     }
@@ -38,46 +49,27 @@ public sealed class AllOrNothingTests
     [Fact]
     public void A_model_whose_second_step_breaks_an_n_m_group_is_left_unchanged()
     {
-        manual_seed(4);
-        using var model = new PaperMlp();
-        Participations.Set(model.Fc1Participation, 40, seed: 3);
-        Participations.Set(model.Fc2Participation, 30, seed: 4);
-        var before = TrainingData.Snapshot(model);
-        var steps = new[]
-        {
+        using var model = Pruned(4);
+        var error = Refused(model,
             new CompactionStep(model.Fc1Participation, model.Fc2, "fc2"),
-            new CompactionStep(model.Fc2Participation, model.Head, "head", KeepWholeGroupsOf: 3),
-        };
-
-        var error = Assert.Throws<InvalidOperationException>(() => Compactor.Compact(model, steps));
-
+            new CompactionStep(model.Fc2Participation, model.Head, "head", KeepWholeGroupsOf: 3));
         Assert.Equal("Cannot compact 'fc2': it has 256 outputs, not a multiple of its N:M consumer's group size 3. Nothing was compacted.", error.Message);
-        TrainingData.AssertUnchanged(before, model);
     }
 
     [Fact]
     public void Two_layers_feeding_one_consumer_are_refused_before_anything_changes()
     {
-        manual_seed(5);
-        using var model = new PaperMlp();
-        var before = TrainingData.Snapshot(model);
-        var steps = new[]
-        {
+        using var model = Pruned(5);
+        var error = Refused(model,
             new CompactionStep(model.Fc2Participation, model.Head, "head"),
-            new CompactionStep(model.Fc2Participation, model.Head, "head"),
-        };
-        var error = Assert.Throws<InvalidOperationException>(() => Compactor.Compact(model, steps));
+            new CompactionStep(model.Fc2Participation, model.Head, "head"));
         Assert.Contains("'fc2' feeds 'head' too", error.Message);
-        TrainingData.AssertUnchanged(before, model);
     }
 
     [Fact]
     public void A_valid_compaction_reports_each_layer_as_it_goes()
     {
-        manual_seed(6);
-        using var model = new PaperMlp();
-        Participations.Set(model.Fc1Participation, 40, seed: 5);
-        Participations.Set(model.Fc2Participation, 30, seed: 6);
+        using var model = Pruned(6);
         var progress = new List<WorkProgress>();
         var report = Compactor.Compact(model, new[]
         {
