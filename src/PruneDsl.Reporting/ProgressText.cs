@@ -12,7 +12,8 @@ namespace PruneDsl.Reporting
     public static class ProgressText
     {
         /// <summary>
-        /// E.g. <c>epoch 3/20  step 1,234/9,380  loss 0.1234  test 97.12%  kept fc1 37/512 fc2 24/256  eta 1:23</c>;
+        /// E.g. <c>epoch 3/20  step 1,234/9,380  eta 1:23  loss 0.1234  test 97.12%  kept fc1 37/512 fc2 24/256</c> (the time
+        /// left early, so a narrow terminal cuts the layers rather than it);
         /// evaluation, certificate and pruning phases say so instead of the step.
         /// </summary>
         /// <param name="p">Where the run stands.</param>
@@ -34,10 +35,10 @@ namespace PruneDsl.Reporting
                 string.Create(c, $"{phase}epoch {p.Epoch}/{p.Epochs}"),
                 string.Create(c, $"step {p.Step:N0}/{p.TotalSteps:N0}"),
             };
+            if (p.Remaining is TimeSpan left) parts.Add("eta " + Duration(left));
             if (!double.IsNaN(p.Loss)) parts.Add(string.Create(c, $"loss {p.Loss:F4}"));
             if (p.TestAccuracy is double accuracy) parts.Add("test " + Percent(accuracy));
             if (p.Kept.Count > 0) parts.Add("kept " + string.Join(" ", p.Kept.Select(k => string.Create(c, $"{k.Layer} {k.Kept}/{k.Groups}"))));
-            if (p.Remaining is TimeSpan left) parts.Add("eta " + Duration(left));
             return string.Join("  ", parts);
         }
 

@@ -95,7 +95,7 @@ namespace PruneDsl.Reporting
             _console.Progress()
                 .AutoClear(true)
                 .HideCompleted(true)
-                .Columns(new ProgressBarColumn(), new PercentageColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
+                .Columns(new ProgressBarColumn { Width = 24 }, new PercentageColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
                 .Start(context =>
                 {
                     _context = context;

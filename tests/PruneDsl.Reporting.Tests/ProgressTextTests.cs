@@ -13,7 +13,7 @@ public class ProgressTextTests
     {
         // 1,234 steps in 2 minutes from a resume at step 234: 1,000 steps per 120 s, 8,146 left = 977.5 s.
         var p = new TrainingProgress(TrainingPhase.Training, 3, 20, 300, 469, 1234, 9380, 234, 0.12345, 0.9712, Kept, TimeSpan.FromMinutes(2));
-        Assert.Equal("epoch 3/20  step 1,234/9,380  loss 0.1235  test 97.12%  kept fc1 37/512 fc2 24/256  eta 16:17", ProgressText.Describe(p));
+        Assert.Equal("epoch 3/20  step 1,234/9,380  eta 16:17  loss 0.1235  test 97.12%  kept fc1 37/512 fc2 24/256", ProgressText.Describe(p));
         Assert.Equal(TimeSpan.FromSeconds(977.52), p.Remaining);
         Assert.Equal(1234.0 / 9380, p.Fraction, 12);
     }
@@ -25,7 +25,7 @@ public class ProgressTextTests
         Assert.Equal("evaluating epoch 1/2  step 0/20", ProgressText.Describe(start));
         Assert.Null(start.Remaining);
         var fineTune = start with { Phase = TrainingPhase.FineTune, Step = 15, Loss = 0.5, TestAccuracy = 0.5 };
-        Assert.Equal("fine-tune epoch 1/2  step 15/20  loss 0.5000  test 50.00%  eta 0:00", ProgressText.Describe(fineTune));
+        Assert.Equal("fine-tune epoch 1/2  step 15/20  eta 0:00  loss 0.5000  test 50.00%", ProgressText.Describe(fineTune));
     }
 
     [Fact]
@@ -75,10 +75,10 @@ public class RunMonitorTests
         var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(new[]
         {
-            "epoch 1/1  step 1/4  loss 1.5000  eta 0:03",
+            "epoch 1/1  step 1/4  eta 0:03  loss 1.5000",
             "warning: the loss rose",
-            "epoch 1/1  step 3/4  loss 1.5000  eta 0:00",
-            "epoch 1/1  step 4/4  loss 1.5000  eta 0:00",
+            "epoch 1/1  step 3/4  eta 0:00  loss 1.5000",
+            "epoch 1/1  step 4/4  eta 0:00  loss 1.5000",
             "evaluation 1/1",
         }, lines);
     }

@@ -316,7 +316,7 @@ namespace PruneDsl.Training
 
     /// <summary>A checkpoint a run wrote.</summary>
     /// <param name="Path">The file.</param>
-    /// <param name="Epoch">The epoch it was written in.</param>
+    /// <param name="Epoch">The epoch it was written in (or at the end of).</param>
     /// <param name="Step">Optimizer steps done.</param>
     /// <param name="ElapsedSeconds">This session's wall time when it was written.</param>
     public sealed record CheckpointRecord(string Path, int Epoch, long Step, double ElapsedSeconds);

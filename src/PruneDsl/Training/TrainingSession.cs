@@ -416,7 +416,8 @@ namespace PruneDsl.Training
             if (_options.CheckpointPath is not string path) return;
             if (optimizer is not OptimizerHelper helper)
                 throw new InvalidOperationException($"The optimizer {optimizer.GetType().Name} cannot save its state; use Adam, AdamW or SGD.");
-            History.Add(new CheckpointRecord(path, position.Epoch, position.Step, Elapsed.TotalSeconds));
+            // "(epoch E, batch 0)" is the end of epoch E - 1: the record names the epoch the checkpoint is in or just ended.
+            History.Add(new CheckpointRecord(path, position.Batch == 0 ? position.Epoch - 1 : position.Epoch, position.Step, Elapsed.TotalSeconds));
             var tensors = new List<(string, Tensor)>();
             foreach (var (name, tensor) in _model.state_dict()) tensors.Add(("model/" + name, tensor));
             tensors.Add(("rng/shuffle", epochStartState));

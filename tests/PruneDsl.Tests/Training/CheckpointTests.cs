@@ -211,7 +211,7 @@ public class CheckpointTests
         var written = new List<long>();
         var options = GameOptions(folder.Path, every: 3) with { Epochs = 1 };
         var result = new GameTrainer(new ResumeMlp(), options).Run(Train, Test);
-        Assert.Equal(new long[] { 3, 6, 7 }, result.History.Checkpoints.Select(c => c.Step));
+        Assert.Equal(new[] { (1, 3L), (1, 6L), (1, 7L) }, result.History.Checkpoints.Select(c => (c.Epoch, c.Step)));
         Assert.Equal(new[] { WeightTrainingOptions.CheckpointFileName }, Directory.GetFiles(folder.Path).Select(Path.GetFileName));
         var file = Path.Combine(folder.Path, WeightTrainingOptions.CheckpointFileName);
         var good = File.ReadAllBytes(file);
