@@ -110,8 +110,9 @@ namespace PruneDsl.Reporting
                 var bars = counts.Select((c, k) => new Bar { Position = (k + 0.5) * width, Value = c, Size = width * 0.9, FillColor = Palette[i % Palette.Length] }).ToArray();
                 plot.Add.Bars(bars);
                 var nearZero = layer.Values.Count(v => v <= ParticipationHistogramMargin);
-                plot.Title(string.Create(CultureInfo.InvariantCulture,
-                    $"{layer.Layer}: final {layer.Quantity} of {layer.Values.Count} groups ({nearZero} at or below {ParticipationHistogramMargin})"));
+                plot.Title(layer.Quantity == "mass"
+                    ? string.Create(CultureInfo.InvariantCulture, $"{layer.Layer}: mass of {layer.Values.Count} groups at the end of selection (before pruning)")
+                    : string.Create(CultureInfo.InvariantCulture, $"{layer.Layer}: final participation of {layer.Values.Count} groups ({nearZero} at or below {ParticipationHistogramMargin})"));
                 plot.XLabel(layer.Quantity);
                 plot.YLabel("groups");
                 plot.Axes.SetLimitsX(0, top);
