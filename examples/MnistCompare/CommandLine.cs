@@ -34,7 +34,8 @@ public sealed record Options(
     int Seed,
     int? TrainLimit,
     int? MaxBatches,
-    string? JsonPath)
+    string? JsonPath,
+    CheckpointArguments Checkpoints)
 {
     /// <summary>Epochs of the from-scratch small network: the pruned row's whole budget (dense + fine-tune) unless set.</summary>
     public int ScratchEpochsOrDefault => ScratchEpochs ?? Epochs + FineTuneEpochs;
@@ -77,8 +78,9 @@ public static class CommandLine
           --seed N              seed of initialisation and shuffling (default 1)
           --train-limit N       use the first N training images (quick runs)
           --max-batches N       at most N batches per epoch (quick runs)
-          --json PATH           where to write the numbers (default runs/mnist-compare-<mode>.json)
-        """;
+          --json PATH           where to write the numbers (default runs/mnist-compare-<mode>.json); the game's and
+                                evolution's history, plots and report go to mnist-compare-game/-evolution beside it
+        """ + CheckpointArguments.Usage;
 
     public static Options? Parse(string[] args)
     {
@@ -89,10 +91,12 @@ public static class CommandLine
         var lr = 1e-3;
         IReadOnlyList<string> criteria = AllCriteria;
         IReadOnlyList<string> skip = Array.Empty<string>();
+        var checkpoints = CheckpointArguments.None;
         try
         {
             for (var i = 0; i < args.Length; i++)
             {
+                if (checkpoints.TryRead(args, ref i, out checkpoints)) continue;
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
                 switch (args[i])
                 {
@@ -125,6 +129,7 @@ public static class CommandLine
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
                 }
             }
+            checkpoints = checkpoints.Validated();
             if (fc1 > 512) throw new ArgumentException($"--fc1 keeps at most the 512 neurons fc1 has; got {fc1}.");
             if (fc2 > 256) throw new ArgumentException($"--fc2 keeps at most the 256 neurons fc2 has; got {fc2}.");
         }
@@ -135,7 +140,7 @@ public static class CommandLine
             return null;
         }
         return new Options(mode, data, epochs, fineTune, lr, batch, criteria, scoreBatches, fc1, fc2, scratchEpochs, gameEpochs,
-            evolutionEpochs, skip, seed, trainLimit, maxBatches, json);
+            evolutionEpochs, skip, seed, trainLimit, maxBatches, json, checkpoints);
     }
 
     private static IReadOnlyList<string> List(string text, IReadOnlyList<string> allowed, string name)

@@ -2,9 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using PruneDsl.Compaction;
 using PruneDsl.Evolution;
+using PruneDsl.Examples;
 using PruneDsl.Pruning;
 using PruneDsl.Scoring;
 using PruneDsl.Thresholds;
@@ -52,7 +54,8 @@ public sealed record CompareRunSummary(
 
 public static class CompareMode
 {
-    public static CompareRunSummary Run(Options options, LabeledData train, LabeledData test)
+    /// <summary>Runs the rows; null when the game's or evolution's run failed (the reason is printed, the example exits non-zero).</summary>
+    public static CompareRunSummary? Run(Options options, LabeledData train, LabeledData test, string runs, string command)
     {
         var settings = TrainingSettings.From(options);
         var rows = new List<CompareRow>();
@@ -61,8 +64,16 @@ public static class CompareMode
 
         if (Want("pruned")) rows.AddRange(PrunedRows(options, settings, train, test));
         if (Want("scratch")) rows.Add(Scratch(options, settings, train, test));
-        if (Want("game")) rows.Add(Game(options, train, test, notes));
-        if (Want("evolution")) rows.Add(Evolution(options, train, test, notes));
+        if (Want("game"))
+        {
+            if (Game(options, train, test, notes, runs, command) is not CompareRow game) return null;
+            rows.Add(game);
+        }
+        if (Want("evolution"))
+        {
+            if (Evolution(options, train, test, notes, runs, command) is not CompareRow evolution) return null;
+            rows.Add(evolution);
+        }
         Report.PrintCompare(rows, options);
         return new CompareRunSummary(options.Fc1, options.Fc2, options.Epochs, options.FineTuneEpochs, options.LearningRate,
             options.BatchSize, options.Seed, train.Count, rows, notes);
@@ -127,9 +138,9 @@ public static class CompareMode
     }
 
     /// <summary>(c) the game with PruneDsl's default costs; it chooses its own widths.</summary>
-    private static CompareRow Game(Options options, LabeledData train, LabeledData test, List<string> notes)
+    private static CompareRow? Game(Options options, LabeledData train, LabeledData test, List<string> notes, string runs, string command)
     {
-        var training = new GameTrainingOptions() with
+        var training = options.Checkpoints.Apply(new GameTrainingOptions(), "mnist-compare-game") with
         {
             Epochs = options.GameEpochs,
             Seed = options.Seed,
@@ -143,7 +154,9 @@ public static class CompareMode
         using var model = new GameMlp();
         var progress = new SynchronousProgress<EpochReport>(e => AnsiConsole.MarkupLineInterpolated(
             $"[grey]game[/] epoch {e.Epoch,2}/{training.Epochs}  loss {e.TrainLoss:F4}  test {e.TestAccuracy:P2}  kept {string.Join(" / ", e.Layers.Select(l => $"{l.Layer} {l.Kept}"))}  {e.Elapsed:mm\\:ss}"));
-        var result = new GameTrainer(model, training).Run(train, test, progress);
+        var result = ExampleRun.Train(monitor => new GameTrainer(model, training).Run(train, test, progress, monitor, monitor),
+            r => r.History, Path.Combine(runs, "mnist-compare-game"), "MnistCompare: (c) the game", command);
+        if (result is null) return null;
         var fc1 = result.Layers.Single(l => l.Layer == "fc1").Kept;
         var fc2 = result.Layers.Single(l => l.Layer == "fc2").Kept;
         var compaction = model.Compact();
@@ -160,14 +173,14 @@ public static class CompareMode
     }
 
     /// <summary>(d) evolution (replicator), pruned per layer to exactly K1 / K2 by mass, then the same fine-tune.</summary>
-    private static CompareRow Evolution(Options options, LabeledData train, LabeledData test, List<string> notes)
+    private static CompareRow? Evolution(Options options, LabeledData train, LabeledData test, List<string> notes, string runs, string command)
     {
         manual_seed(options.Seed);
         using var model = new EvolutionMlp();
         var targets = new Dictionary<string, int> { ["fc1"] = options.Fc1, ["fc2"] = options.Fc2 };
         foreach (var layer in model.PopulationLayers)
             layer.Spec = layer.Spec with { TargetSparsity = (double)(layer.Count - targets[layer.Name]) / layer.Count };
-        var training = new EvolutionTrainingOptions() with
+        var training = options.Checkpoints.Apply(new EvolutionTrainingOptions(), "mnist-compare-evolution") with
         {
             Epochs = options.EvolutionEpochsOrDefault,
             LearningRate = options.LearningRate,
@@ -183,7 +196,9 @@ public static class CompareMode
             $"[yellow](d) evolution ({spec.Kind})[/]  mass lr {spec.LearningRate}, smoothing {spec.Smoothing}; {training.Epochs} ep selection + {training.FineTuneEpochs} ep fine-tune, pruned to {options.Fc1} / {options.Fc2}")));
         var progress = new SynchronousProgress<EvolutionEpochReport>(e => AnsiConsole.MarkupLineInterpolated(
             $"[grey]evolution[/] {(e.Phase == EvolutionPhase.Selection ? "epoch    " : "fine-tune")} {e.Epoch,2}  loss {e.TrainLoss:F4}  test {e.TestAccuracy:P2}  kept {string.Join(" / ", e.Layers.Select(l => $"{l.Layer} {l.Kept}"))}  {e.Elapsed:mm\\:ss}"));
-        var result = new EvolutionTrainer(model, training).Run(train, test, progress);
+        var result = ExampleRun.Train(monitor => new EvolutionTrainer(model, training).Run(train, test, progress, monitor, monitor),
+            r => r.History, Path.Combine(runs, "mnist-compare-evolution"), "MnistCompare: (d) evolution", command);
+        if (result is null) return null;
         var fc1 = result.Layers.Single(l => l.Layer == "fc1").Kept;
         var fc2 = result.Layers.Single(l => l.Layer == "fc2").Kept;
         if (fc1 != options.Fc1 || fc2 != options.Fc2)
@@ -199,10 +214,4 @@ public static class CompareMode
             training.Epochs + training.FineTuneEpochs, fc1, fc2, compaction.ParametersAfter, result.PrunedAccuracy, result.FinalAccuracy,
             result.WallTime.TotalSeconds);
     }
-}
-
-/// <summary>An IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

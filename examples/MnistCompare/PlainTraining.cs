@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using PruneDsl.Reporting;
 using PruneDsl.Scoring;
 using PruneDsl.Training;
 using Spectre.Console;
@@ -31,7 +32,11 @@ public static class PlainTraining
     /// per epoch.
     /// </summary>
     public static IReadOnlyList<EpochLine> Train(nn.Module<Tensor, Tensor> model, LabeledData train, LabeledData test,
-        TrainingSettings settings, int epochs, long seed, string label, Action? afterStep = null)
+        TrainingSettings settings, int epochs, long seed, string label, Action? afterStep = null) =>
+        RunMonitor.Watch(monitor => Train(model, train, test, settings, epochs, seed, label, afterStep, monitor));
+
+    private static IReadOnlyList<EpochLine> Train(nn.Module<Tensor, Tensor> model, LabeledData train, LabeledData test,
+        TrainingSettings settings, int epochs, long seed, string label, Action? afterStep, IProgress<WorkProgress> progress)
     {
         var clock = Stopwatch.StartNew();
         var lines = new List<EpochLine>();
@@ -53,6 +58,7 @@ public static class PlainTraining
                 optimizer.step();
                 afterStep?.Invoke();
                 lossSum += loss.item<float>();
+                progress.Report(new WorkProgress($"{label} epoch {epoch}/{epochs}", (long)(epoch - 1) * batches + b + 1, (long)epochs * batches, clock.Elapsed));
             }
             var line = new EpochLine(epoch, lossSum / batches, Evaluation.Accuracy(model, test), clock.Elapsed);
             lines.Add(line);
@@ -68,8 +74,13 @@ public static class PlainTraining
     /// </summary>
     /// <returns>Per hidden layer, which neurons are dead: pre-activation at or below 0 (ReLU output 0) on every calibration input.</returns>
     public static IReadOnlyList<bool[]> Calibrate(Mlp model, LabeledData train, TrainingSettings settings, int batches, long seed,
-        IReadOnlyList<IAccumulatingCriterion> accumulating)
+        IReadOnlyList<IAccumulatingCriterion> accumulating) =>
+        RunMonitor.Watch(monitor => Calibrate(model, train, settings, batches, seed, accumulating, monitor));
+
+    private static IReadOnlyList<bool[]> Calibrate(Mlp model, LabeledData train, TrainingSettings settings, int batches, long seed,
+        IReadOnlyList<IAccumulatingCriterion> accumulating, IProgress<WorkProgress> progress)
     {
+        var clock = Stopwatch.StartNew();
         var hooks = accumulating.SelectMany(c => model.HiddenLayers.Select(l => c.Attach(l.Layer))).ToList();
         var layers = model.HiddenLayers;
         var maxima = layers.Select(l => full(l.Layer.weight!.shape[0], double.NegativeInfinity, dtype: ScalarType.Float64)).ToList();
@@ -95,6 +106,7 @@ public static class PlainTraining
                 loss.backward();
                 foreach (var criterion in accumulating)
                     foreach (var layer in model.HiddenLayers) criterion.Observe(layer.Layer);
+                progress.Report(new WorkProgress("criterion scoring (calibration batches)", b + 1, count, clock.Elapsed));
             }
             foreach (var p in model.parameters()) p.grad?.zero_();
             return maxima.Select(m =>

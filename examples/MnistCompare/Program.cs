@@ -20,6 +20,9 @@ using var mnist = ExampleConsole.Start(options.DataDirectory, options.TrainLimit
 if (mnist is null) return 1;
 var (train, test) = (mnist.Train, mnist.Test);
 
+var jsonPath = options.JsonPath ?? Path.Combine("runs", $"mnist-compare-{options.Mode.ToString().ToLowerInvariant()}.json");
+var runs = Path.GetDirectoryName(Path.GetFullPath(jsonPath))!;
+var command = "dotnet run --project examples/MnistCompare -c Release" + (args.Length == 0 ? "" : " -- " + string.Join(" ", args));
 object summary;
 if (options.Mode == Mode.Emp)
 {
@@ -29,13 +32,13 @@ if (options.Mode == Mode.Emp)
 }
 else
 {
-    var compare = CompareMode.Run(options, train, test);
+    var compare = CompareMode.Run(options, train, test, runs, command);
+    if (compare is null) return 1;
     foreach (var note in compare.Notes) AnsiConsole.MarkupLineInterpolated($"[yellow]Note:[/] {note}");
     summary = compare;
 }
 
-var jsonPath = options.JsonPath ?? Path.Combine("runs", $"mnist-compare-{options.Mode.ToString().ToLowerInvariant()}.json");
-Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+Directory.CreateDirectory(runs);
 File.WriteAllText(jsonPath, JsonSerializer.Serialize(summary, summary.GetType(), new JsonSerializerOptions { WriteIndented = true }));
 AnsiConsole.MarkupLineInterpolated($"Numbers written to [blue]{jsonPath}[/].");
 return 0;

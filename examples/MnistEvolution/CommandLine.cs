@@ -23,7 +23,8 @@ public sealed record Options(
     int Seed,
     int? TrainLimit,
     int? MaxBatches,
-    string? JsonPath);
+    string? JsonPath,
+    CheckpointArguments Checkpoints);
 
 public static class CommandLine
 {
@@ -46,8 +47,9 @@ public static class CommandLine
           --seed N               seed of initialisation and shuffling (default 1)
           --train-limit N        use the first N training images (quick runs)
           --max-batches N        at most N batches per epoch (quick runs)
-          --json PATH            where to write the numbers (default runs/mnist-evolution-<dynamics>.json)
-        """;
+          --json PATH            where to write the numbers (default runs/mnist-evolution-<dynamics>.json); each run's
+                                 history, plots and report go to the folder mnist-evolution-<dynamic> beside it
+        """ + CheckpointArguments.Usage;
 
     public static Options? Parse(string[] args)
     {
@@ -58,10 +60,12 @@ public static class CommandLine
         var scope = ThresholdScope.PerLayer;
         var fineTuneEpochs = 2;
         var seed = 1;
+        var checkpoints = CheckpointArguments.None;
         try
         {
             for (var i = 0; i < args.Length; i++)
             {
+                if (checkpoints.TryRead(args, ref i, out checkpoints)) continue;
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
                 switch (args[i])
                 {
@@ -100,6 +104,7 @@ public static class CommandLine
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
                 }
             }
+            checkpoints = checkpoints.Validated();
         }
         catch (ArgumentException e)
         {
@@ -109,6 +114,6 @@ public static class CommandLine
         }
         if (configs.Count == 0) configs.AddRange(Configuration.All);
         return new Options(configs.Distinct().ToList(), data, epochs, lr, wd, massLr, smoothing, sparsity, scope,
-            fineTuneEpochs, fineTuneLr, seed, trainLimit, maxBatches, json);
+            fineTuneEpochs, fineTuneLr, seed, trainLimit, maxBatches, json, checkpoints);
     }
 }

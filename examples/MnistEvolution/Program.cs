@@ -26,6 +26,9 @@ using var mnist = ExampleConsole.Start(options.DataDirectory, options.TrainLimit
 if (mnist is null) return 1;
 var (train, test) = (mnist.Train, mnist.Test);
 
+var jsonPath = options.JsonPath ?? Path.Combine("runs", $"mnist-evolution-{string.Join("-", options.Configurations.Select(c => c.Key))}.json");
+var runs = Path.GetDirectoryName(Path.GetFullPath(jsonPath))!;
+var command = "dotnet run --project examples/MnistEvolution -c Release" + (args.Length == 0 ? "" : " -- " + string.Join(" ", args));
 var results = new List<RunSummary>();
 foreach (var config in options.Configurations)
 {
@@ -37,33 +40,17 @@ foreach (var config in options.Configurations)
             LearningRate = options.MassLearningRate ?? layer.Spec.LearningRate,
             Smoothing = options.Smoothing ?? layer.Spec.Smoothing,
         };
-    var training = Configuration.Training(options);
+    var training = options.Checkpoints.Apply(Configuration.Training(options), $"mnist-evolution-{config.Key}");
     var spec = model.Populations.PopulationLayers[0].Spec;
     AnsiConsole.Write(new Rule(string.Create(CultureInfo.InvariantCulture,
         $"[yellow]{config.Title}[/]  mass lr {spec.LearningRate}, smoothing {spec.Smoothing}; Adam lr {training.LearningRate}; fine-tune {training.FineTuneEpochs} epochs")));
 
-    EvolutionRunResult result = null!;
     var progress = new SynchronousProgress<EvolutionEpochReport>(e => AnsiConsole.MarkupLineInterpolated(
         $"{(e.Phase == EvolutionPhase.Selection ? "epoch    " : "fine-tune")} {e.Epoch,2}  loss {e.TrainLoss:F4}  test {e.TestAccuracy:P2}  {string.Join("  ", e.Layers.Select(Describe))}  {e.Elapsed:mm\\:ss}"));
-    var total = training.Epochs + training.FineTuneEpochs;
-    if (Console.IsOutputRedirected)
-    {
-        result = new EvolutionTrainer(model.Module, training).Run(train, test, progress);
-    }
-    else
-    {
-        AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var bar = ctx.AddTask("training", maxValue: total);
-                var batches = new SynchronousProgress<(int Epoch, int Batch, int Batches)>(b =>
-                {
-                    bar.Description = $"epoch {b.Epoch}/{total}";
-                    bar.Value = b.Epoch - 1 + (double)b.Batch / b.Batches;
-                });
-                result = new EvolutionTrainer(model.Module, training).Run(train, test, progress, batches);
-            });
-    }
+    var result = ExampleRun.Train(
+        monitor => new EvolutionTrainer(model.Module, training).Run(train, test, progress, monitor, monitor),
+        r => r.History, Path.Combine(runs, $"mnist-evolution-{config.Key}"), $"MnistEvolution: {config.Title}", command);
+    if (result is null) return 1;
 
     var summary = RunSummary.From(config, result, training, spec);
     results.Add(summary);
@@ -71,8 +58,7 @@ foreach (var config in options.Configurations)
 }
 
 Report.PrintTables(results);
-var jsonPath = options.JsonPath ?? Path.Combine("runs", $"mnist-evolution-{string.Join("-", options.Configurations.Select(c => c.Key))}.json");
-Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+Directory.CreateDirectory(runs);
 File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, new JsonSerializerOptions
 {
     WriteIndented = true,

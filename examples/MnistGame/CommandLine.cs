@@ -20,7 +20,8 @@ public sealed record Options(
     int Seed,
     int? TrainLimit,
     int? MaxBatches,
-    string? JsonPath);
+    string? JsonPath,
+    CheckpointArguments Checkpoints);
 
 public static class CommandLine
 {
@@ -39,8 +40,9 @@ public static class CommandLine
           --seed N          seed of initialisation and shuffling (default 1)
           --train-limit N   use the first N training images (quick runs)
           --max-batches N   at most N batches per epoch (quick runs)
-          --json PATH       where to write the numbers (default runs/mnist-game-<config>.json)
-        """;
+          --json PATH       where to write the numbers (default runs/mnist-game-<config>.json); each run's history,
+                            plots and report go to the folder mnist-game-<config> beside it
+        """ + CheckpointArguments.Usage;
 
     public static Options? Parse(string[] args)
     {
@@ -51,10 +53,12 @@ public static class CommandLine
         double? lr = null, wd = null;
         BenefitSign? sign = null;
         var seed = 1;
+        var checkpoints = CheckpointArguments.None;
         try
         {
             for (var i = 0; i < args.Length; i++)
             {
+                if (checkpoints.TryRead(args, ref i, out checkpoints)) continue;
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
                 switch (args[i])
                 {
@@ -98,6 +102,7 @@ public static class CommandLine
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
                 }
             }
+            checkpoints = checkpoints.Validated();
         }
         catch (ArgumentException e)
         {
@@ -106,6 +111,6 @@ public static class CommandLine
             return null;
         }
         if (configs.Count == 0) configs.Add(Configuration.All.Single(c => c.Key == "default"));
-        return new Options(configs.Distinct().ToList(), data, epochs, optimizer, lr, wd, sign, seed, trainLimit, maxBatches, json);
+        return new Options(configs.Distinct().ToList(), data, epochs, optimizer, lr, wd, sign, seed, trainLimit, maxBatches, json, checkpoints);
     }
 }

@@ -23,6 +23,9 @@ using var mnist = ExampleConsole.Start(options.DataDirectory, options.TrainLimit
 if (mnist is null) return 1;
 var (train, test) = (mnist.Train, mnist.Test);
 
+var jsonPath = options.JsonPath ?? Path.Combine("runs", $"mnist-game-{string.Join("-", options.Configurations.Select(c => c.Key))}.json");
+var runs = Path.GetDirectoryName(Path.GetFullPath(jsonPath))!;
+var command = "dotnet run --project examples/MnistGame -c Release" + (args.Length == 0 ? "" : " -- " + string.Join(" ", args));
 var results = new List<RunSummary>();
 foreach (var config in options.Configurations)
 {
@@ -30,30 +33,15 @@ foreach (var config in options.Configurations)
     var model = config.Create();
     if (options.Sign is BenefitSign sign)
         foreach (var layer in model.Game.ParticipationLayers) layer.Cost = layer.Cost with { Benefit = sign };
-    var training = config.Training(options);
+    var training = options.Checkpoints.Apply(config.Training(options), $"mnist-game-{config.Key}");
     AnsiConsole.Write(new Rule($"[yellow]{config.Title}[/]  {Describe(model.Game.ParticipationLayers[0].Cost)}; {training.Optimizer} lr {training.LearningRate}"));
 
-    GameRunResult result = null!;
     var progress = new SynchronousProgress<EpochReport>(e => AnsiConsole.MarkupLineInterpolated(
         $"epoch {e.Epoch,2}  loss {e.TrainLoss:F4}  test {e.TestAccuracy:P2}  kept {string.Join(" / ", e.Layers.Select(l => $"{l.Layer} {l.Kept}"))}  cond {string.Join(" / ", e.Layers.Select(l => l.ConditionNumber.ToString("G3", CultureInfo.InvariantCulture)))}  {e.Elapsed:mm\\:ss}"));
-    if (Console.IsOutputRedirected)
-    {
-        result = new GameTrainer(model.Module, training).Run(train, test, progress);
-    }
-    else
-    {
-        AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var bar = ctx.AddTask("training", maxValue: training.Epochs);
-                var batches = new SynchronousProgress<(int Epoch, int Batch, int Batches)>(b =>
-                {
-                    bar.Description = $"epoch {b.Epoch}/{training.Epochs}";
-                    bar.Value = b.Epoch - 1 + (double)b.Batch / b.Batches;
-                });
-                result = new GameTrainer(model.Module, training).Run(train, test, progress, batches);
-            });
-    }
+    var result = ExampleRun.Train(
+        monitor => new GameTrainer(model.Module, training).Run(train, test, progress, monitor, monitor),
+        r => r.History, Path.Combine(runs, $"mnist-game-{config.Key}"), $"MnistGame: {config.Title}", command);
+    if (result is null) return 1;
 
     var summary = RunSummary.From(config, result, training, options);
     results.Add(summary);
@@ -61,8 +49,7 @@ foreach (var config in options.Configurations)
 }
 
 Report.PrintTable(results);
-var jsonPath = options.JsonPath ?? Path.Combine("runs", $"mnist-game-{string.Join("-", options.Configurations.Select(c => c.Key))}.json");
-Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+Directory.CreateDirectory(runs);
 File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 AnsiConsole.MarkupLineInterpolated($"Numbers written to [blue]{jsonPath}[/].");
 return 0;

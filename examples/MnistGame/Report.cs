@@ -88,9 +88,3 @@ public static class Report
         AnsiConsole.Write(table);
     }
 }
-
-/// <summary>An IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-public sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
-}

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using PruneDsl.Game;
+using PruneDsl.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,43 +45,88 @@ namespace PruneDsl.Compaction
     /// </summary>
     public static class Compactor
     {
-        /// <summary>Compacts the layers of <paramref name="owner"/> (generated code calls this from <c>Compact()</c>).</summary>
+        /// <summary>
+        /// Compacts the layers of <paramref name="owner"/> (generated code calls this from <c>Compact()</c>), all or nothing:
+        /// every step is planned and checked first (the kept neurons of each layer, the N:M group divisibility, the width of
+        /// each consumer, a consumer fed by two layers), and only when every step is valid does any layer change. A failed
+        /// compaction throws an <see cref="InvalidOperationException"/> naming the step and leaves the model as it was. The
+        /// hard pruning of what is kept is folded in (a pruned neuron that an N:M consumer's group keeps gets a zero row), so
+        /// calling <c>HardPrune()</c> first is not needed.
+        /// </summary>
         /// <param name="owner">The model.</param>
         /// <param name="steps">The gated layers and their consumers, in declaration order.</param>
-        public static CompactionReport Compact(nn.Module owner, IReadOnlyList<CompactionStep> steps)
+        /// <param name="progress">Receives the layers compacted after each one (and may be null).</param>
+        public static CompactionReport Compact(nn.Module owner, IReadOnlyList<CompactionStep> steps, IProgress<WorkProgress>? progress = null)
         {
             if (owner is null) throw new ArgumentNullException(nameof(owner));
+            if (steps is null) throw new ArgumentNullException(nameof(steps));
             var before = ParameterCount(owner);
-            var lines = new List<CompactedLayer>();
-            using (no_grad())
+            var plans = new List<(CompactionStep Step, Tensor Kept, Tensor Fold)>(steps.Count);
+            try
             {
-                foreach (var step in steps)
+                using (no_grad())
                 {
-                    var layer = step.Layer;
-                    var linear = layer.Layer;
-                    var count = layer.Count;
-                    using var keptIndex = KeptIndices(layer, step.KeepWholeGroupsOf);
-                    var kept = (int)keptIndex.numel();
-                    using var s = layer.Gate.index_select(0, keptIndex);
-
-                    linear.weight = new Parameter(linear.weight!.index_select(0, keptIndex).mul_(s.unsqueeze(1)));
-                    if (linear.bias is not null) linear.bias = new Parameter(linear.bias.index_select(0, keptIndex).mul_(s));
-                    linear.out_features = kept;
-                    layer.Gate.set_(ones(kept, dtype: layer.Gate.dtype, device: layer.Gate.device));
-
-                    if (step.Next is { } next)
+                    // 1. Plan and check every step; nothing changes yet.
+                    var fed = new Dictionary<Linear, string>(ReferenceEqualityComparer.Instance);
+                    foreach (var step in steps)
                     {
-                        if (next.weight!.shape[1] != count)
+                        if (step?.Layer is null) throw new ArgumentException("A compaction step or its gated layer is null.", nameof(steps));
+                        var layer = step.Layer;
+                        if (layer.Layer.weight!.shape[0] != layer.Count)
                             throw new InvalidOperationException(
-                                $"Cannot compact '{layer.Name}' into '{step.NextName}': '{step.NextName}' takes {next.weight.shape[1]} inputs but '{layer.Name}' has {count} outputs. " +
-                                "Compaction assumes each [ParticipationGroup] layer feeds the next Linear field declared after it.");
-                        next.weight = new Parameter(next.weight.index_select(1, keptIndex));
-                        next.in_features = kept;
+                                $"Cannot compact '{layer.Name}': its gate has {layer.Count} groups but the layer has {layer.Layer.weight.shape[0]} outputs.");
+                        if (step.Next is { } next)
+                        {
+                            if (next.weight!.shape[1] != layer.Count)
+                                throw new InvalidOperationException(
+                                    $"Cannot compact '{layer.Name}' into '{step.NextName}': '{step.NextName}' takes {next.weight.shape[1]} inputs but '{layer.Name}' has {layer.Count} outputs. " +
+                                    "Compaction assumes each [ParticipationGroup] layer feeds the next Linear field declared after it. Nothing was compacted.");
+                            if (fed.TryGetValue(next, out var other))
+                                throw new InvalidOperationException(
+                                    $"Cannot compact '{layer.Name}' into '{step.NextName}': '{other}' feeds '{step.NextName}' too, and compaction removes the input columns of one producer per consumer. Nothing was compacted.");
+                            fed.Add(next, layer.Name);
+                        }
+                        var keptIndex = KeptIndices(layer, step.KeepWholeGroupsOf).DetachFromDisposeScope();
+                        // The gate folded into each kept row, with the hard pruning folded in too: 0 for a pruned neuron
+                        // that an N:M consumer's whole group keeps, so its row and bias become exactly zero.
+                        using (var keep = layer.KeepMask())
+                        using (var keepValues = keep.to(layer.Gate.dtype))
+                        using (var gate = layer.Gate.mul(keepValues))
+                            plans.Add((step, keptIndex, gate.index_select(0, keptIndex).DetachFromDisposeScope()));
                     }
-                    lines.Add(new CompactedLayer(layer.Name, count, kept, step.NextName));
+
+                    // 2. Apply: every step is valid.
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    var lines = new List<CompactedLayer>();
+                    foreach (var (step, keptIndex, s) in plans)
+                    {
+                        var layer = step.Layer;
+                        var linear = layer.Layer;
+                        var count = layer.Count;
+                        var kept = (int)keptIndex.numel();
+                        linear.weight = new Parameter(linear.weight!.index_select(0, keptIndex).mul_(s.unsqueeze(1)));
+                        if (linear.bias is not null) linear.bias = new Parameter(linear.bias.index_select(0, keptIndex).mul_(s));
+                        linear.out_features = kept;
+                        layer.Gate.set_(ones(kept, dtype: layer.Gate.dtype, device: layer.Gate.device));
+                        if (step.Next is { } next)
+                        {
+                            next.weight = new Parameter(next.weight!.index_select(1, keptIndex));
+                            next.in_features = kept;
+                        }
+                        lines.Add(new CompactedLayer(layer.Name, count, kept, step.NextName));
+                        progress?.Report(new WorkProgress("compaction", lines.Count, plans.Count, clock.Elapsed, layer.Name));
+                    }
+                    return new CompactionReport(lines, before, ParameterCount(owner));
                 }
             }
-            return new CompactionReport(lines, before, ParameterCount(owner));
+            finally
+            {
+                foreach (var (_, kept, fold) in plans)
+                {
+                    kept.Dispose();
+                    fold.Dispose();
+                }
+            }
         }
 
         /// <summary>
@@ -121,7 +167,7 @@ namespace PruneDsl.Compaction
             if (group <= 1) return keep.nonzero().squeeze(1);
             if (layer.Count % group != 0)
                 throw new InvalidOperationException(
-                    $"'{layer.Name}' has {layer.Count} outputs, not a multiple of its N:M consumer's group size {group}.");
+                    $"Cannot compact '{layer.Name}': it has {layer.Count} outputs, not a multiple of its N:M consumer's group size {group}. Nothing was compacted.");
             using var groups = keep.view(-1, group).any(1, keepdim: true).expand(-1, group).reshape(-1);
             return groups.nonzero().squeeze(1);
         }

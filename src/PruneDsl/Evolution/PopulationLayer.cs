@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using PruneDsl.Game;
 using PruneDsl.Spec;
 using PruneDsl.Thresholds;
@@ -155,8 +156,8 @@ namespace PruneDsl.Evolution
             using (var finite = fitness.isfinite().all())
             {
                 if (!finite.item<bool>())
-                    throw new InvalidOperationException(
-                        $"The fitness of layer '{Name}' is not finite at selection step {_steps + 1}: the loss or the weights diverged. Lower the weight learning rate.");
+                    throw new Training.NonFiniteException($"fitness of {Name}",
+                        $"the fitness of layer '{Name}' is not finite at selection step {_steps + 1}: the loss or the weights diverged. Lower the weight learning rate.");
             }
             if (_smoothed is null || _smoothed.shape[0] != fitness.shape[0])
             {
@@ -167,9 +168,39 @@ namespace PruneDsl.Evolution
             {
                 _smoothed.mul_(_spec.Smoothing).add_(fitness, alpha: 1 - _spec.Smoothing);
             }
-            _dynamic.Update(Mass, _smoothed, _spec.LearningRate);
+            try
+            {
+                _dynamic.Update(Mass, _smoothed, _spec.LearningRate);
+            }
+            catch (InvalidOperationException e) when (e is not Training.NonFiniteException && !MassIsFinite())
+            {
+                throw new Training.NonFiniteException($"mass of {Name}", $"the masses of layer '{Name}' are not finite after selection step {_steps + 1}: {e.Message}");
+            }
             _steps++;
             _passes.MarkStep();
+        }
+
+        private bool MassIsFinite()
+        {
+            using var _ = no_grad();
+            using var finite = Mass.isfinite().all();
+            return finite.item<bool>();
+        }
+
+        /// <summary>Whether a pruning decision is recorded (<see cref="Keep"/>) for the current number of populations.</summary>
+        internal bool HasDecision => _keep is not null && _keep.shape[0] == Count;
+
+        /// <summary>
+        /// Restores the selection state a checkpoint recorded: the smoothed fitness (null before the first step) and the
+        /// step count, so a resumed run selects exactly as the interrupted one would have.
+        /// </summary>
+        internal void RestoreSelection(Tensor? smoothed, long steps)
+        {
+            if (smoothed is not null && !smoothed.shape.SequenceEqual(Mass.shape))
+                throw new ArgumentException($"The smoothed fitness of layer '{Name}' has shape [{string.Join(", ", Mass.shape)}]; the restored one has [{string.Join(", ", smoothed.shape)}].", nameof(smoothed));
+            _smoothed?.Dispose();
+            _smoothed = smoothed?.to(Mass.dtype, Mass.device).clone().DetachFromDisposeScope();
+            _steps = steps;
         }
 
         /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using PruneDsl.Spec;
 using PruneDsl.Thresholds;
 using TorchSharp;
@@ -57,12 +58,35 @@ namespace PruneDsl.Game
 
         /// <summary>
         /// True for the groups that are kept, shape [out_features] (a new tensor): <c>s_i &gt;= Epsilon</c>, unless
-        /// <see cref="Keep"/> recorded another decision for the current number of groups.
+        /// <see cref="Keep"/> recorded another decision for the current number of groups. When every participation is
+        /// below Epsilon the layer keeps its highest one (<see cref="MinimumKept"/>): a layer is never emptied by its own
+        /// threshold. The trainers say so with a warning, or stop (<see cref="Training.WeightTrainingOptions.OnEmptyLayer"/>);
+        /// <see cref="EveryGroupBelowEpsilon"/> tells when it happens.
         /// </summary>
         public Tensor KeepMask()
         {
             if (_keep is not null && _keep.shape[0] == Count) return _keep.clone();
-            return Participation.ge(Cost.Epsilon);
+            var keep = Participation.ge(Cost.Epsilon);
+            if (Count == 0) return keep;
+            using (var any = keep.any())
+                if (any.item<bool>()) return keep;
+            keep.Dispose();
+            var mask = new bool[Count];
+            using (var values = Participation.detach().to(ScalarType.Float64).cpu())
+                MinimumKept.Apply(mask, values.data<double>().ToArray(), 1);
+            return tensor(mask, dtype: ScalarType.Bool, device: Participation.device);
+        }
+
+        /// <summary>
+        /// True when every participation is below Epsilon (and no <see cref="Keep"/> decision overrides the rule): the layer
+        /// then keeps only its highest participation (see <see cref="KeepMask"/>).
+        /// </summary>
+        public bool EveryGroupBelowEpsilon()
+        {
+            if (Count == 0 || (_keep is not null && _keep.shape[0] == Count)) return false;
+            using var _ = no_grad();
+            using var max = Participation.max();
+            return max.ToDouble() < Cost.Epsilon;
         }
 
         /// <summary>

@@ -31,7 +31,11 @@ namespace PruneDsl.Pruning
         /// Per layer (default), or global: the threshold ranks all layers' scores together, which needs every target to
         /// share one threshold instance and scores that are comparable across layers.
         /// </param>
-        /// <param name="minKeptPerLayer">Global scope only: the fewest groups any layer keeps (default 1, so no layer is emptied).</param>
+        /// <param name="minKeptPerLayer">
+        /// The fewest groups any layer keeps (default 1, so no layer is emptied): a layer the threshold would leave with fewer
+        /// keeps its highest-scoring groups up to that number (<see cref="MinimumKept"/>), which the report and
+        /// <see cref="Warnings"/> say, or the pruner stops (<see cref="WhenLayerWouldBeEmpty"/>). 0 applies the threshold alone.
+        /// </param>
         public CriterionPruner(IEnumerable<PruneTarget> targets, ThresholdScope scope = ThresholdScope.PerLayer, int minKeptPerLayer = 1)
         {
             if (targets is null) throw new ArgumentNullException(nameof(targets));
@@ -64,8 +68,17 @@ namespace PruneDsl.Pruning
         /// <summary>Per layer or global ranking.</summary>
         public ThresholdScope Scope { get; }
 
-        /// <summary>Global scope only: the fewest groups any layer keeps.</summary>
+        /// <summary>The fewest groups any layer keeps (per layer and global).</summary>
         public int MinKeptPerLayer { get; }
+
+        /// <summary>
+        /// What happens when a layer's threshold would keep fewer than <see cref="MinKeptPerLayer"/> groups: keep its best
+        /// ones and warn (default), or throw an <see cref="EmptyLayerException"/> before anything is applied.
+        /// </summary>
+        public FaultAction WhenLayerWouldBeEmpty { get; set; } = FaultAction.Warn;
+
+        /// <summary>Receives a <see cref="TrainingWarning"/> for every layer that kept groups only because of <see cref="MinKeptPerLayer"/> (may be null).</summary>
+        public IProgress<TrainingWarning>? Warnings { get; set; }
 
         /// <summary>Whether any layer uses an accumulating criterion (Taylor, Fisher, Wanda), so batches must be observed.</summary>
         public bool NeedsObservation => _targets.Exists(t => t.Criterion is IAccumulatingCriterion);
@@ -94,26 +107,62 @@ namespace PruneDsl.Pruning
         /// <param name="loss">Loss of (outputs, labels), e.g. cross-entropy.</param>
         /// <param name="batchSize">Rows per batch; at least 1.</param>
         /// <param name="batches">How many batches to observe; at least 1.</param>
+        /// <param name="progress">Receives the batches observed after each one (and may be null).</param>
         /// <returns>How many batches were observed (0 when no criterion accumulates).</returns>
-        public long Calibrate(nn.Module<Tensor, Tensor> model, LabeledData data, Func<Tensor, Tensor, Tensor> loss, int batchSize = 64, int batches = 4)
+        /// <remarks>
+        /// The data is checked before any batch counts: it must not be empty, the model must run its inputs and every label
+        /// must be one of the model's outputs. When the first batch fails these checks, whatever it left in criteria that
+        /// had observed nothing before is forgotten, so the pruner can be calibrated again with fixed data.
+        /// </remarks>
+        public long Calibrate(nn.Module<Tensor, Tensor> model, LabeledData data, Func<Tensor, Tensor, Tensor> loss, int batchSize = 64, int batches = 4,
+            IProgress<WorkProgress>? progress = null)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
-            if (data is null) throw new ArgumentNullException(nameof(data));
             if (loss is null) throw new ArgumentNullException(nameof(loss));
             if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
             if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches), batches, "At least one batch must be observed.");
+            DataChecks.EnsureNotEmpty(data, nameof(data), "calibration data", "CriterionPruner.Calibrate");
             if (!NeedsObservation) return 0;
-            if (data.Count < 1) throw new ArgumentException("The calibration data is empty; accumulating criteria need at least one batch.", nameof(data));
             var before = _observed;
+            var fresh = _targets.FindAll(t => t.Criterion is IAccumulatingCriterion a && a.ObservedBatches(t.Layer) == 0);
+            var total = Math.Min(batches, (data.Count + batchSize - 1) / batchSize);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             model.zero_grad();
             for (long start = 0, b = 0; b < batches && start < data.Count; b++, start += batchSize)
             {
                 using var scope = NewDisposeScope();
                 var end = Math.Min(start + batchSize, data.Count);
-                var output = model.call(data.Inputs[TensorIndex.Slice(start, end)]);
-                loss(output, data.Labels[TensorIndex.Slice(start, end)]).backward();
+                if (b == 0)
+                {
+                    try
+                    {
+                        Tensor output;
+                        try
+                        {
+                            output = model.call(data.Inputs[TensorIndex.Slice(start, end)]);
+                        }
+                        catch (Exception e) when (DataChecks.IsTorchError(e))
+                        {
+                            throw DataChecks.ForwardFailed(model, data, "calibration data", "CriterionPruner.Calibrate", e);
+                        }
+                        DataChecks.EnsureLabelsInRange(data, output.shape[1], "calibration data", "CriterionPruner.Calibrate");
+                        loss(output, data.Labels[TensorIndex.Slice(start, end)]).backward();
+                    }
+                    catch (ArgumentException)
+                    {
+                        model.zero_grad();
+                        foreach (var t in fresh) ((IAccumulatingCriterion)t.Criterion).Reset();
+                        throw;
+                    }
+                }
+                else
+                {
+                    var output = model.call(data.Inputs[TensorIndex.Slice(start, end)]);
+                    loss(output, data.Labels[TensorIndex.Slice(start, end)]).backward();
+                }
                 Observe();
                 model.zero_grad();
+                progress?.Report(new WorkProgress("calibration", b + 1, total, clock.Elapsed));
             }
             return _observed - before;
         }
@@ -223,26 +272,49 @@ namespace PruneDsl.Pruning
             }
 
             var decisions = new KeepDecision[_targets.Count];
+            var floors = new int[_targets.Count];
             KeepDecision? global = null;
             if (Scope == ThresholdScope.Global)
             {
                 var all = _targets[0].Threshold.Apply(scores, ThresholdScope.Global, MinKeptPerLayer);
-                for (var i = 0; i < decisions.Length; i++) decisions[i] = all.Layers[i].Decision;
+                for (var i = 0; i < decisions.Length; i++)
+                {
+                    decisions[i] = all.Layers[i].Decision;
+                    floors[i] = all.Layers[i].KeptByFloor;
+                }
                 global = all.Global;
             }
             else
             {
                 for (var i = 0; i < decisions.Length; i++)
-                    decisions[i] = _targets[i].Threshold.Apply(new[] { scores[i] }, ThresholdScope.PerLayer).Layers[0].Decision;
+                {
+                    var layer = _targets[i].Threshold.Apply(new[] { scores[i] }, ThresholdScope.PerLayer, MinKeptPerLayer).Layers[0];
+                    decisions[i] = layer.Decision;
+                    floors[i] = layer.KeptByFloor;
+                }
             }
 
             var layers = new List<LayerPruneReport>(_targets.Count);
             for (var i = 0; i < _targets.Count; i++)
             {
                 var t = _targets[i];
-                if (apply) Record(t, decisions[i]);
-                layers.Add(new LayerPruneReport(t.Name, t.Criterion.Name, t.Threshold.Name, Array.AsReadOnly(scores[i].Scores), decisions[i]));
+                layers.Add(new LayerPruneReport(t.Name, t.Criterion.Name, t.Threshold.Name, Array.AsReadOnly(scores[i].Scores), decisions[i]) { KeptByFloor = floors[i] });
             }
+            var floored = layers.FindAll(l => l.KeptByFloor > 0);
+            if (floored.Count > 0 && WhenLayerWouldBeEmpty == FaultAction.Stop)
+            {
+                var first = floored[0];
+                throw new EmptyLayerException(
+                    $"Layer '{first.Layer}': the {first.Threshold} threshold on {first.Criterion} scores would keep {first.Kept - first.KeptByFloor} of {first.Count} groups, " +
+                    $"fewer than MinKeptPerLayer = {MinKeptPerLayer}; nothing was applied (WhenLayerWouldBeEmpty = Stop). Choose a threshold that keeps more, or set WhenLayerWouldBeEmpty = Warn to keep the best groups.",
+                    first.Layer);
+            }
+            if (apply)
+                for (var i = 0; i < _targets.Count; i++) Record(_targets[i], decisions[i]);
+            foreach (var l in floored)
+                Warnings?.Report(new TrainingWarning(WarningKind.LayerKeptBestGroup,
+                    $"Layer '{l.Layer}': the {l.Threshold} threshold on {l.Criterion} scores would keep {l.Kept - l.KeptByFloor} of {l.Count} groups; " +
+                    $"it keeps its {l.KeptByFloor} highest-scoring one(s) as well so that it keeps at least MinKeptPerLayer = {MinKeptPerLayer}.", Layer: l.Layer));
             return new PruneReport(Scope, apply, layers, global);
         }
 

@@ -52,6 +52,12 @@ namespace PruneDsl.Pruning
     /// <param name="Decision">The keep decision (with global scope, this layer's slice of it).</param>
     public sealed record LayerPruneReport(string Layer, string Criterion, string Threshold, IReadOnlyList<double> Scores, KeepDecision Decision)
     {
+        /// <summary>
+        /// Groups kept only because the threshold alone would have kept fewer than the pruner's <c>MinKeptPerLayer</c>
+        /// (its highest-scoring ones); 0 when the threshold's decision stood.
+        /// </summary>
+        public int KeptByFloor { get; init; }
+
         /// <summary>N, the number of groups.</summary>
         public int Count => Decision.Count;
 

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using PruneDsl.Spec;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -125,7 +126,8 @@ namespace PruneDsl.Sparsity
         public void Refresh()
         {
             ThrowIfDisposed();
-            var fresh = NmSparsity.Prune(Layer.weight!, Pattern, LayerName);
+            // The mask outlives any dispose scope the caller's step runs in (a training loop's per-batch scope).
+            var fresh = NmSparsity.Prune(Layer.weight!, Pattern, LayerName).DetachFromDisposeScope();
             _mask.Dispose();
             _mask = fresh;
             Refreshes++;
@@ -152,6 +154,22 @@ namespace PruneDsl.Sparsity
             ThrowIfDisposed();
             NmSparsity.ApplyMask(Layer.weight!, _mask);
             return NmCompressed.FromTensor(Layer.weight!, Pattern, LayerName);
+        }
+
+        /// <summary>
+        /// Restores the mask and the step counters a checkpoint recorded (a copy of <paramref name="mask"/> is kept), so a
+        /// resumed run masks exactly as the interrupted one would have.
+        /// </summary>
+        internal void Restore(Tensor mask, long steps, long refreshes)
+        {
+            ThrowIfDisposed();
+            if (!mask.shape.SequenceEqual(_mask.shape))
+                throw new ArgumentException($"The N:M mask of layer '{LayerName}' has shape [{string.Join(", ", _mask.shape)}]; the restored one has [{string.Join(", ", mask.shape)}].", nameof(mask));
+            var copy = mask.to(_mask.dtype, _mask.device).clone().DetachFromDisposeScope();
+            _mask.Dispose();
+            _mask = copy;
+            Steps = steps;
+            Refreshes = refreshes;
         }
 
         /// <summary>Releases the mask tensor (the layer is left as it is).</summary>

@@ -24,7 +24,14 @@ namespace PruneDsl.Thresholds
     /// <summary>The decision for one named layer.</summary>
     /// <param name="Name">The layer's name.</param>
     /// <param name="Decision">Its keep mask.</param>
-    public sealed record LayerKeepDecision(string Name, KeepDecision Decision);
+    public sealed record LayerKeepDecision(string Name, KeepDecision Decision)
+    {
+        /// <summary>
+        /// How many groups <see cref="MinimumKept"/> added because the threshold alone would have kept fewer than the
+        /// floor (0 when the threshold's own decision stood); a layer that would have been emptied shows 1 here.
+        /// </summary>
+        public int KeptByFloor { get; init; }
+    }
 
     /// <summary>The decisions for several layers, in the order they were given.</summary>
     /// <param name="Scope">Per layer or global.</param>
@@ -57,15 +64,15 @@ namespace PruneDsl.Thresholds
     {
         /// <summary>
         /// Decides per layer or globally. Globally, the threshold sees all scores concatenated and each layer gets its
-        /// slice of the keep mask; so that no layer is emptied, a layer left with fewer than
+        /// slice of the keep mask. In both scopes, so that no layer is emptied, a layer left with fewer than
         /// <paramref name="minKeptPerLayer"/> kept components additionally keeps its highest-scoring ones up to that
-        /// number (this only adds mass, so an EMP bound on <see cref="LayerwiseKeepDecision.Global"/> still holds for the
-        /// union). Pass 0 for the pure global ranking.
+        /// number (<see cref="MinimumKept"/>; this only adds mass, so an EMP bound still holds for the union) and says so
+        /// in <see cref="LayerKeepDecision.KeptByFloor"/>. Pass 0 for the threshold's decision alone.
         /// </summary>
         /// <param name="threshold">The threshold.</param>
         /// <param name="layers">The layers' scores; names unique, each with at least one score.</param>
         /// <param name="scope">Per layer or global.</param>
-        /// <param name="minKeptPerLayer">Global scope only: the fewest components any layer keeps (default 1).</param>
+        /// <param name="minKeptPerLayer">The fewest components any layer keeps (default 1).</param>
         public static LayerwiseKeepDecision Apply(this IPruningThreshold threshold, IReadOnlyList<LayerScores> layers, ThresholdScope scope, int minKeptPerLayer = 1)
         {
             if (threshold is null) throw new ArgumentNullException(nameof(threshold));
@@ -89,7 +96,15 @@ namespace PruneDsl.Thresholds
             if (scope == ThresholdScope.PerLayer)
             {
                 foreach (var layer in layers)
-                    result.Add(new LayerKeepDecision(layer.Name, SelectNamed(threshold, layer)));
+                {
+                    var own = SelectNamed(threshold, layer);
+                    var mask = new bool[own.Count];
+                    for (var i = 0; i < mask.Length; i++) mask[i] = own.KeepMask[i];
+                    var added = MinimumKept.Apply(mask, layer.Scores, minKeptPerLayer);
+                    result.Add(added == 0
+                        ? new LayerKeepDecision(layer.Name, own)
+                        : new LayerKeepDecision(layer.Name, new KeepDecision(mask)) { KeptByFloor = added });
+                }
                 return new LayerwiseKeepDecision(scope, result, null);
             }
             if (scope != ThresholdScope.Global)
@@ -108,19 +123,9 @@ namespace PruneDsl.Thresholds
             {
                 var n = layer.Scores.Length;
                 var mask = new bool[n];
-                var kept = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    mask[i] = global.KeepMask[offset + i];
-                    if (mask[i]) kept++;
-                }
-                var floor = Math.Min(minKeptPerLayer, n);
-                if (kept < floor)
-                {
-                    var top = ScoreRanking.TopMask(layer.Scores, floor);
-                    for (var i = 0; i < n; i++) mask[i] |= top[i];
-                }
-                result.Add(new LayerKeepDecision(layer.Name, new KeepDecision(mask)));
+                for (var i = 0; i < n; i++) mask[i] = global.KeepMask[offset + i];
+                var added = MinimumKept.Apply(mask, layer.Scores, minKeptPerLayer);
+                result.Add(new LayerKeepDecision(layer.Name, new KeepDecision(mask)) { KeptByFloor = added });
                 offset += n;
             }
             return new LayerwiseKeepDecision(scope, result, global);

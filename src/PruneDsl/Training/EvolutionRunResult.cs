@@ -43,6 +43,7 @@ namespace PruneDsl.Training
     /// <param name="SelectionTime">Wall time of the selection phase.</param>
     /// <param name="FineTuneTime">Wall time of the fine-tune.</param>
     /// <param name="WallTime">Total wall time, evaluation included.</param>
+    /// <param name="History">Everything the run recorded, for plots and reports (see <see cref="RunHistory"/>).</param>
     public sealed record EvolutionRunResult(
         IReadOnlyList<EvolutionEpochReport> Epochs,
         double DenseAccuracy,
@@ -53,7 +54,8 @@ namespace PruneDsl.Training
         IReadOnlyList<PopulationState> Layers,
         TimeSpan SelectionTime,
         TimeSpan FineTuneTime,
-        TimeSpan WallTime)
+        TimeSpan WallTime,
+        RunHistory History)
     {
         /// <summary>All populations of all evolving layers.</summary>
         public int TotalGroups => Layers.Sum(l => l.Groups);

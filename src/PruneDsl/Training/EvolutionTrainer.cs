@@ -34,59 +34,171 @@ namespace PruneDsl.Training
             _options.EnsureValid();
         }
 
-        /// <summary>Selection, pruning and fine-tune. Reports each epoch through <paramref name="progress"/>.</summary>
+        /// <summary>
+        /// Selection, pruning and fine-tune. Before any step it checks the data (not empty, the test examples shaped like the
+        /// training ones, the model can run them, every label among the model's outputs); during training it stops on a NaN
+        /// or infinite loss, gradient, fitness or mass, or a diverging loss, with a <see cref="TrainingDivergedException"/>;
+        /// it writes checkpoints (during selection and fine-tune, and between them) and resumes from one as the options say.
+        /// </summary>
         /// <param name="train">Training data.</param>
         /// <param name="test">Held-out data for the accuracy columns.</param>
         /// <param name="progress">Receives a report after every epoch (and may be null).</param>
-        /// <param name="batchProgress">Receives (epoch, batch, batches per epoch) after every step (and may be null); epochs
-        /// count on through the fine-tune.</param>
+        /// <param name="steps">Receives where the run stands after every step (epochs count on through the fine-tune) and
+        /// when evaluation or pruning starts (and may be null).</param>
+        /// <param name="warnings">Receives what the run survived as it happens (and may be null; the result's history keeps them too).</param>
         public EvolutionRunResult Run(LabeledData train, LabeledData test, IProgress<EvolutionEpochReport>? progress = null,
-            IProgress<(int Epoch, int Batch, int Batches)>? batchProgress = null)
+            IProgress<TrainingProgress>? steps = null, IProgress<TrainingWarning>? warnings = null)
         {
-            if (train is null) throw new ArgumentNullException(nameof(train));
-            if (test is null) throw new ArgumentNullException(nameof(test));
+            DataChecks.EnsureNotEmpty(train, nameof(train), "training data", nameof(EvolutionTrainer));
+            DataChecks.EnsureNotEmpty(test, nameof(test), "test data", nameof(EvolutionTrainer));
+            DataChecks.EnsureSameExampleShape(train, "training", test, "test", nameof(EvolutionTrainer));
             var layers = _populations.PopulationLayers;
             var sparsity = ResolveSparsity(layers);
             var clock = Stopwatch.StartNew();
             var generator = new Generator((ulong)_options.Seed);
             var epochs = new List<EvolutionEpochReport>();
+            var session = new TrainingSession(_model, _options, "evolution", "mass", layers, _ => null, LayerSettings(),
+                _options.Epochs + _options.FineTuneEpochs, TrainingSession.CountBatches(train, _options), steps, warnings);
+            session.CheckLabelsAtFirstForward(test, "test data");
+            session.ExtraTensors = () => SelectionState(layers);
             _model.train();
 
-            using (var optimizer = _options.CreateOptimizer(_model.parameters()))
+            var saved = session.OpenResume();
+            try
             {
-                for (var epoch = 1; epoch <= _options.Epochs; epoch++)
+                ResumePoint? start = null;
+                if (saved is null || saved.Header.Position.Phase != TrainingPhase.FineTune)
                 {
-                    var loss = TrainEpoch(optimizer, train, generator, epoch, batchProgress, selection: true);
-                    epochs.Add(Report(EvolutionPhase.Selection, epoch, loss, test, clock, progress));
+                    using (var optimizer = _options.CreateOptimizer(_model.parameters()))
+                    {
+                        if (saved is not null) start = Resume(session, saved, optimizer, null, generator, epochs);
+                        for (var epoch = start?.Epoch ?? 1; epoch <= _options.Epochs; epoch++)
+                        {
+                            var loss = TrainEpoch(session, optimizer, train, generator, epoch, selection: true, epoch == start?.Epoch ? start : null);
+                            epochs.Add(Report(session, EvolutionPhase.Selection, epoch, loss, test, clock, progress));
+                        }
+                        session.SaveCheckpointAtEpochStart(optimizer, generator, TrainingPhase.Training, _options.Epochs + 1);
+                    }
+                    session.Values["selection_seconds"] = session.Values.GetValueOrDefault("selection_seconds") + clock.Elapsed.TotalSeconds;
+                    session.Report(TrainingPhase.Evaluation, _options.Epochs);
+                    session.Values["dense_accuracy"] = Evaluation.Accuracy(_model, test);
+                    var probes = _options.Sweep.Select(point => Probe(point, test)).ToList();
+                    for (var i = 0; i < probes.Count; i++)
+                    {
+                        session.Values[$"sweep/{i}/accuracy"] = probes[i].Accuracy;
+                        foreach (var (layer, kept) in probes[i].KeptPerLayer) session.Values[$"sweep/{i}/kept/{layer}"] = kept;
+                    }
+                    session.RecordFinal();
+                    session.Report(TrainingPhase.Pruning, _options.Epochs);
+                    if (sparsity is double p) PopulationPruning.PruneToSparsity(layers, p, _options.Scope, _options.MinKeptPerLayer);
+                    else foreach (var layer in layers) layer.PruneToSparsity();
+                    _populations.HardPrune();
+                    session.Values["pruned_accuracy"] = Evaluation.Accuracy(_model, test);
+                    start = null;
                 }
+
+                var fineTuneClock = Stopwatch.StartNew();
+                if (_options.FineTuneEpochs > 0)
+                {
+                    using var optimizer = _options.CreateOptimizer(_model.parameters(), _options.FineTuneLearningRate);
+                    if (saved is not null && saved.Header.Position.Phase == TrainingPhase.FineTune)
+                        start = Resume(session, saved, optimizer, _options.FineTuneLearningRate, generator, epochs);
+                    else
+                        session.SaveCheckpointAtEpochStart(optimizer, generator, TrainingPhase.FineTune, _options.Epochs + 1);
+                    for (var epoch = start?.Epoch ?? _options.Epochs + 1; epoch <= _options.Epochs + _options.FineTuneEpochs; epoch++)
+                    {
+                        var loss = TrainEpoch(session, optimizer, train, generator, epoch, selection: false, epoch == start?.Epoch ? start : null);
+                        epochs.Add(Report(session, EvolutionPhase.FineTune, epoch, loss, test, clock, progress));
+                    }
+                    session.SaveCheckpointAtEpochStart(optimizer, generator, TrainingPhase.FineTune, _options.Epochs + _options.FineTuneEpochs + 1);
+                }
+                session.Values["fine_tune_seconds"] = session.Values.GetValueOrDefault("fine_tune_seconds") + fineTuneClock.Elapsed.TotalSeconds;
+                clock.Stop();
+
+                var sweep = _options.Sweep.Select((point, i) => new PruningProbe(point.Sparsity, point.Scope, session.Values[$"sweep/{i}/accuracy"],
+                    layers.ToDictionary(l => l.Name, l => (int)session.Values[$"sweep/{i}/kept/{l.Name}"]))).ToList();
+                double? fineTuned = _options.FineTuneEpochs > 0 ? epochs[^1].TestAccuracy : null;
+                var result = new EvolutionRunResult(epochs, session.Values["dense_accuracy"], sweep, _options.Scope, session.Values["pruned_accuracy"], fineTuned,
+                    layers.Select(l => l.Describe()).ToList(), TimeSpan.FromSeconds(session.Values["selection_seconds"]),
+                    TimeSpan.FromSeconds(session.Values["fine_tune_seconds"]), clock.Elapsed, session.History);
+                var results = new Dictionary<string, double>
+                {
+                    ["dense_accuracy"] = result.DenseAccuracy,
+                    ["pruned_accuracy"] = result.PrunedAccuracy,
+                    ["final_accuracy"] = result.FinalAccuracy,
+                    ["sparsity"] = result.Sparsity,
+                    ["wall_seconds"] = clock.Elapsed.TotalSeconds,
+                };
+                session.Complete(results);
+                return result;
             }
-            var selectionTime = clock.Elapsed;
-            var dense = Evaluation.Accuracy(_model, test);
-
-            var sweep = _options.Sweep.Select(point => Probe(point, test)).ToList();
-
-            if (sparsity is double p) PopulationPruning.PruneToSparsity(layers, p, _options.Scope, _options.MinKeptPerLayer);
-            else foreach (var layer in layers) layer.PruneToSparsity();
-            _populations.HardPrune();
-            var pruned = Evaluation.Accuracy(_model, test);
-
-            double? fineTuned = null;
-            var fineTuneStart = clock.Elapsed;
-            if (_options.FineTuneEpochs > 0)
+            catch (Exception e) when (e is not (TrainingDivergedException or EmptyLayerException))
             {
-                using var optimizer = _options.CreateOptimizer(_model.parameters(), _options.FineTuneLearningRate);
-                for (var k = 1; k <= _options.FineTuneEpochs; k++)
-                {
-                    var epoch = _options.Epochs + k;
-                    var loss = TrainEpoch(optimizer, train, generator, epoch, batchProgress, selection: false);
-                    epochs.Add(Report(EvolutionPhase.FineTune, epoch, loss, test, clock, progress));
-                }
-                fineTuned = epochs[^1].TestAccuracy;
+                session.Fail(e);
+                throw;
             }
-            var fineTuneTime = clock.Elapsed - fineTuneStart;
-            clock.Stop();
-            return new EvolutionRunResult(epochs, dense, sweep, _options.Scope, pruned, fineTuned,
-                layers.Select(l => l.Describe()).ToList(), selectionTime, fineTuneTime, clock.Elapsed);
+            finally
+            {
+                saved?.Dispose();
+            }
+        }
+
+        /// <summary>Applies a checked checkpoint with the optimizer of its phase and rebuilds the epoch reports from its history.</summary>
+        private ResumePoint Resume(TrainingSession session, Checkpoints.CheckpointContents saved, optim.Optimizer optimizer, double? learningRate,
+            Generator generator, List<EvolutionEpochReport> epochs)
+        {
+            var layers = _populations.PopulationLayers;
+            var start = session.Commit(saved, optimizer, p => _options.CreateOptimizer(p, learningRate), generator,
+                c => ValidateSelectionState(c, layers), c => RestoreSelectionState(c, layers));
+            epochs.AddRange(session.History.Epochs.Select(e => new EvolutionEpochReport(
+                e.Phase == TrainingPhase.FineTune ? EvolutionPhase.FineTune : EvolutionPhase.Selection, e.Epoch, e.TrainLoss, e.TestAccuracy,
+                e.Layers.Select(l => new PopulationState(l.Layer, l.Groups, l.Kept, l.MinMass ?? 0, l.MaxMass ?? 0, l.EffectivePopulations ?? 0)).ToList(),
+                TimeSpan.FromSeconds(e.ElapsedSeconds))));
+            return start;
+        }
+
+        /// <summary>Each evolving layer's selection settings, as invariant JSON: a checkpoint resumes only under the same.</summary>
+        private IReadOnlyDictionary<string, string> LayerSettings() => _populations.PopulationLayers.ToDictionary(
+            l => l.Name + ".dynamics", l => System.Text.Json.JsonSerializer.Serialize(l.Spec, SpecJson) + " " + l.Dynamic.Name);
+
+        private static readonly System.Text.Json.JsonSerializerOptions SpecJson = new()
+        {
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        };
+
+        /// <summary>What the selection keeps outside the model's buffers: each layer's step count, smoothed fitness and pruning decision.</summary>
+        private static IEnumerable<(string, Tensor)> SelectionState(IReadOnlyList<PopulationLayer> layers)
+        {
+            foreach (var layer in layers)
+            {
+                yield return ($"population/{layer.Name}/steps", tensor(new[] { layer.Steps }));
+                if (layer.SmoothedFitness is Tensor smoothed) yield return ($"population/{layer.Name}/smoothed", smoothed);
+                if (layer.HasDecision) yield return ($"population/{layer.Name}/keep", layer.KeepMask());
+            }
+        }
+
+        private static void ValidateSelectionState(Checkpoints.CheckpointContents contents, IReadOnlyList<PopulationLayer> layers)
+        {
+            foreach (var layer in layers)
+            {
+                var steps = contents.Tensor($"population/{layer.Name}/steps");
+                var fits = steps.numel() == 1 && steps.dtype == ScalarType.Int64;
+                if (contents.Tensors.TryGetValue($"population/{layer.Name}/smoothed", out var smoothed)) fits &= smoothed.shape.SequenceEqual(layer.Mass.shape);
+                if (contents.Tensors.TryGetValue($"population/{layer.Name}/keep", out var keep)) fits &= keep.shape.SequenceEqual(layer.Mass.shape) && keep.dtype == ScalarType.Bool;
+                if (!fits) throw new Checkpoints.CheckpointException(contents.Path, $"the selection state of layer '{layer.Name}' does not fit the layer.");
+            }
+        }
+
+        private static void RestoreSelectionState(Checkpoints.CheckpointContents contents, IReadOnlyList<PopulationLayer> layers)
+        {
+            foreach (var layer in layers)
+            {
+                contents.Tensors.TryGetValue($"population/{layer.Name}/smoothed", out var smoothed);
+                layer.RestoreSelection(smoothed, contents.Tensor($"population/{layer.Name}/steps").ToInt64());
+                if (contents.Tensors.TryGetValue($"population/{layer.Name}/keep", out var keep))
+                    layer.Keep(new KeepDecision(keep.data<bool>().ToArray()));
+            }
         }
 
         /// <summary>
@@ -105,21 +217,32 @@ namespace PruneDsl.Training
         }
 
         /// <summary>One pass over the shuffled training data; returns the mean loss.</summary>
-        private double TrainEpoch(optim.Optimizer optimizer, LabeledData train, Generator generator, int epoch,
-            IProgress<(int Epoch, int Batch, int Batches)>? batchProgress, bool selection) =>
-            TrainingLoop.RunEpoch(_model, optimizer, train, _options.BatchSize, _options.MaxBatchesPerEpoch, generator, epoch,
+        private double TrainEpoch(TrainingSession session, optim.Optimizer optimizer, LabeledData train, Generator generator, int epoch,
+            bool selection, ResumePoint? resume) =>
+            session.RunEpoch(optimizer, train, generator, epoch, selection ? TrainingPhase.Training : TrainingPhase.FineTune,
                 afterBackward: selection ? _populations.StepPopulations : null,
                 afterStep: selection ? null : _populations.HardPrune,
                 firstBatchCheck: EnsureGatesApplied,
-                batchProgress: batchProgress);
+                resume: resume);
 
-        private EvolutionEpochReport Report(EvolutionPhase phase, int epoch, double loss, LabeledData test, Stopwatch clock,
+        private EvolutionEpochReport Report(TrainingSession session, EvolutionPhase phase, int epoch, double loss, LabeledData test, Stopwatch clock,
             IProgress<EvolutionEpochReport>? progress)
         {
+            var trainingPhase = phase == EvolutionPhase.FineTune ? TrainingPhase.FineTune : TrainingPhase.Training;
+            session.Report(TrainingPhase.Evaluation, epoch);
             var report = new EvolutionEpochReport(phase, epoch, loss, Evaluation.Accuracy(_model, test),
                 _populations.PopulationLayers.Select(l => l.Describe()).ToList(), clock.Elapsed);
+            session.RecordEpoch(epoch, trainingPhase, loss, report.TestAccuracy, report.Layers.Select(l =>
+                new LayerRecord(l.Layer, l.Groups, l.Kept, MeanMass(l.Layer), null, l.MinMass, l.MaxMass, l.EffectivePopulations)).ToList());
             progress?.Report(report);
             return report;
+        }
+
+        private double MeanMass(string layer)
+        {
+            using var _ = no_grad();
+            using var mean = _populations.PopulationLayers.First(l => l.Name == layer).Mass.mean();
+            return mean.ToDouble();
         }
 
         /// <summary>The sparsity of the final pruning: the option, else the layers' own (null: each its own, per layer).</summary>

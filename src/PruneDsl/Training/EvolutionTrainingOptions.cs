@@ -40,6 +40,18 @@ namespace PruneDsl.Training
         /// <summary>Weight learning rate of the fine-tune (a fresh optimizer of the same kind); null: <see cref="WeightTrainingOptions.LearningRate"/>.</summary>
         public double? FineTuneLearningRate { get; init; }
 
+        /// <inheritdoc />
+        internal override IEnumerable<KeyValuePair<string, string>> ResumeSettings()
+        {
+            foreach (var setting in base.ResumeSettings()) yield return setting;
+            yield return Setting(nameof(TargetSparsity), TargetSparsity);
+            yield return Setting(nameof(Scope), Scope);
+            yield return Setting(nameof(MinKeptPerLayer), MinKeptPerLayer);
+            yield return Setting(nameof(Sweep), string.Join("; ", System.Linq.Enumerable.Select(Sweep, p => $"{p.Sparsity.ToString(System.Globalization.CultureInfo.InvariantCulture)} {p.Scope}")));
+            yield return Setting(nameof(FineTuneEpochs), FineTuneEpochs);
+            yield return Setting(nameof(FineTuneLearningRate), FineTuneLearningRate);
+        }
+
         /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid option.</summary>
         public override void EnsureValid()
         {

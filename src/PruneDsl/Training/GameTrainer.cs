@@ -34,51 +34,161 @@ namespace PruneDsl.Training
             _options.EnsureValid();
         }
 
-        /// <summary>Trains, certifies, hard-prunes and evaluates. Reports each epoch through <paramref name="progress"/>.</summary>
+        /// <summary>
+        /// Trains, certifies, hard-prunes and evaluates. Before any step it checks the data (not empty, the test examples
+        /// shaped like the training ones, the model can run them, every label among the model's outputs); during training it
+        /// stops on a NaN or infinite loss, gradient or participation, or a diverging loss, with a
+        /// <see cref="TrainingDivergedException"/>; it writes checkpoints and resumes from one as the options say.
+        /// </summary>
         /// <param name="train">Training data.</param>
         /// <param name="test">Held-out data for the accuracy columns.</param>
         /// <param name="progress">Receives a report after every epoch (and may be null).</param>
-        /// <param name="batchProgress">Receives (epoch, batch, batches per epoch) after every step (and may be null).</param>
+        /// <param name="steps">Receives where the run stands after every step and when evaluation or the certificate starts (and may be null).</param>
+        /// <param name="warnings">Receives what the run survived as it happens (and may be null; the result's history keeps them too).</param>
         public GameRunResult Run(LabeledData train, LabeledData test, IProgress<EpochReport>? progress = null,
-            IProgress<(int Epoch, int Batch, int Batches)>? batchProgress = null)
+            IProgress<TrainingProgress>? steps = null, IProgress<TrainingWarning>? warnings = null)
         {
+            DataChecks.EnsureNotEmpty(train, nameof(train), "training data", nameof(GameTrainer));
+            DataChecks.EnsureNotEmpty(test, nameof(test), "test data", nameof(GameTrainer));
+            DataChecks.EnsureSameExampleShape(train, "training", test, "test", nameof(GameTrainer));
             var clock = Stopwatch.StartNew();
             var weights = WeightParameters().ToList();
             using var optimizer = CreateOptimizer(weights);
             var generator = new Generator((ulong)_options.Seed);
             var epochs = new List<EpochReport>();
             var sparse = (_model as ISparseModel)?.SparseLayers ?? Array.Empty<NmMaskedLinear>();
+            var layers = _game.ParticipationLayers;
+            var session = new TrainingSession(_model, _options, "game", "participation", layers,
+                gate => ((ParticipationLayer)gate).Cost.Epsilon, LayerSettings(), _options.Epochs, TrainingSession.CountBatches(train, _options), steps, warnings);
+            session.CheckLabelsAtFirstForward(test, "test data");
+            session.ExtraTensors = () => SparseState(sparse);
             _model.train();
 
-            for (var epoch = 1; epoch <= _options.Epochs; epoch++)
+            var start = new ResumePoint(TrainingPhase.Training, 1, 0, 0);
+            using (var saved = session.OpenResume())
             {
-                var updateParticipations = epoch > _options.ParticipationWarmupEpochs;
-                var loss = TrainingLoop.RunEpoch(_model, optimizer, train, _options.BatchSize, _options.MaxBatchesPerEpoch, generator, epoch,
-                    afterBackward: () =>
-                    {
-                        if (updateParticipations) _game.StepParticipations();
-                        foreach (var layer in sparse) layer.BeforeOptimizerStep();
-                    },
-                    afterStep: sparse.Count == 0 ? null : () =>
-                    {
-                        foreach (var layer in sparse) layer.AfterOptimizerStep();
-                    },
-                    firstBatchCheck: EnsureGatesApplied,
-                    batchProgress: batchProgress);
-
-                var report = new EpochReport(epoch, loss, Evaluation.Accuracy(_model, test),
-                    LayerStates(), clock.Elapsed);
-                epochs.Add(report);
-                progress?.Report(report);
+                if (saved is not null)
+                {
+                    start = session.Commit(saved, optimizer, CreateOptimizer, generator, c => ValidateSparseState(c, sparse), c => RestoreSparseState(c, sparse));
+                    epochs.AddRange(session.History.Epochs.Select(e => new EpochReport(e.Epoch, e.TrainLoss, e.TestAccuracy,
+                        e.Layers.Select(l => new LayerState(l.Layer, l.Groups, l.Kept, l.Mean, l.ConditionNumber ?? double.NaN)).ToList(),
+                        TimeSpan.FromSeconds(e.ElapsedSeconds))));
+                }
             }
 
-            var certificate = Certify(train);
-            var accuracyBefore = epochs[^1].TestAccuracy;
-            var histogram = ParticipationHistogram.From(_game);
-            _game.HardPrune();
-            var accuracyAfter = Evaluation.Accuracy(_model, test);
-            clock.Stop();
-            return new GameRunResult(epochs, accuracyBefore, accuracyAfter, LayerStates(), certificate, histogram, clock.Elapsed);
+            try
+            {
+                for (var epoch = start.Epoch; epoch <= _options.Epochs; epoch++)
+                {
+                    var updateParticipations = epoch > _options.ParticipationWarmupEpochs;
+                    var loss = session.RunEpoch(optimizer, train, generator, epoch, TrainingPhase.Training,
+                        afterBackward: () =>
+                        {
+                            if (updateParticipations) _game.StepParticipations();
+                            foreach (var layer in sparse) layer.BeforeOptimizerStep();
+                        },
+                        afterStep: sparse.Count == 0 ? null : () =>
+                        {
+                            foreach (var layer in sparse) layer.AfterOptimizerStep();
+                        },
+                        firstBatchCheck: EnsureGatesApplied,
+                        resume: epoch == start.Epoch ? start : null);
+
+                    session.Report(TrainingPhase.Evaluation, epoch);
+                    var report = new EpochReport(epoch, loss, Evaluation.Accuracy(_model, test), LayerStates(), clock.Elapsed);
+                    epochs.Add(report);
+                    session.RecordEpoch(epoch, TrainingPhase.Training, loss, report.TestAccuracy,
+                        report.Layers.Select(l => new LayerRecord(l.Layer, l.Groups, l.Kept, l.MeanParticipation,
+                            _options.ProbeConditionNumbers ? l.ConditionNumber : null)).ToList());
+                    CheckCollapsed(session, epoch);
+                    progress?.Report(report);
+                }
+                session.SaveCheckpointAtEpochStart(optimizer, generator, TrainingPhase.Training, _options.Epochs + 1);
+
+                session.Report(TrainingPhase.Certificate, _options.Epochs);
+                var certificate = Certify(train);
+                var accuracyBefore = epochs[^1].TestAccuracy;
+                var histogram = ParticipationHistogram.From(_game);
+                session.RecordFinal();
+                CheckCollapsed(session, _options.Epochs);
+                session.Report(TrainingPhase.Pruning, _options.Epochs);
+                _game.HardPrune();
+                var accuracyAfter = Evaluation.Accuracy(_model, test);
+                clock.Stop();
+                var result = new GameRunResult(epochs, accuracyBefore, accuracyAfter, LayerStates(), certificate, histogram, clock.Elapsed, session.History);
+                session.Complete(new Dictionary<string, double>
+                {
+                    ["accuracy_before_pruning"] = accuracyBefore,
+                    ["accuracy_after_pruning"] = accuracyAfter,
+                    ["sparsity"] = result.Sparsity,
+                    ["certificate_max_gain"] = certificate.MaxGain,
+                    ["pruned_that_would_reenter"] = certificate.PrunedThatWouldReenter,
+                    ["wall_seconds"] = clock.Elapsed.TotalSeconds,
+                });
+                return result;
+            }
+            catch (Exception e) when (e is not (TrainingDivergedException or EmptyLayerException))
+            {
+                session.Fail(e);
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// The rule for a layer about to lose every group: a layer whose every participation is below its epsilon keeps its
+        /// highest one (<see cref="ParticipationLayer.KeepMask"/>), and the run warns or stops (<see cref="WeightTrainingOptions.OnEmptyLayer"/>).
+        /// </summary>
+        private void CheckCollapsed(TrainingSession session, int epoch)
+        {
+            foreach (var layer in _game.ParticipationLayers)
+            {
+                if (!layer.EveryGroupBelowEpsilon()) continue;
+                using var _ = no_grad();
+                using var best = layer.Participation.argmax();
+                var index = best.ToInt64();
+                var value = layer.Participation[index].ToDouble();
+                session.LayerCollapsed(layer.Name, epoch, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"every participation fell below epsilon {layer.Cost.Epsilon} by the end of epoch {epoch} (the highest is {value:G3}, group {index})."));
+            }
+        }
+
+        /// <summary>Each gated layer's cost settings, as invariant JSON: a checkpoint resumes only under the same.</summary>
+        private IReadOnlyDictionary<string, string> LayerSettings() => _game.ParticipationLayers.ToDictionary(
+            l => l.Name + ".cost", l => System.Text.Json.JsonSerializer.Serialize(l.Cost, CostJson));
+
+        private static readonly System.Text.Json.JsonSerializerOptions CostJson = new()
+        {
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+        };
+
+        private static IEnumerable<(string, Tensor)> SparseState(IReadOnlyList<NmMaskedLinear> sparse)
+        {
+            foreach (var layer in sparse)
+            {
+                yield return ($"nm/{layer.LayerName}/mask", layer.Mask);
+                yield return ($"nm/{layer.LayerName}/counters", tensor(new[] { layer.Steps, layer.Refreshes }));
+            }
+        }
+
+        private static void ValidateSparseState(Checkpoints.CheckpointContents contents, IReadOnlyList<NmMaskedLinear> sparse)
+        {
+            foreach (var layer in sparse)
+            {
+                var mask = contents.Tensor($"nm/{layer.LayerName}/mask");
+                var counters = contents.Tensor($"nm/{layer.LayerName}/counters");
+                if (!mask.shape.SequenceEqual(layer.Mask.shape) || mask.dtype != ScalarType.Bool || counters.numel() != 2 || counters.dtype != ScalarType.Int64)
+                    throw new Checkpoints.CheckpointException(contents.Path, $"the N:M state of layer '{layer.LayerName}' does not fit the layer.");
+            }
+        }
+
+        private static void RestoreSparseState(Checkpoints.CheckpointContents contents, IReadOnlyList<NmMaskedLinear> sparse)
+        {
+            foreach (var layer in sparse)
+            {
+                var counters = contents.Tensor($"nm/{layer.LayerName}/counters");
+                layer.Restore(contents.Tensor($"nm/{layer.LayerName}/mask"), counters[0].ToInt64(), counters[1].ToInt64());
+            }
         }
 
         /// <summary>The model's parameters without the participations (which only the game updates).</summary>
@@ -149,6 +259,7 @@ namespace PruneDsl.Training
     /// <param name="Certificate">The equilibrium certificate at the end of training.</param>
     /// <param name="Histogram">The participation histogram at the end of training (before hard pruning).</param>
     /// <param name="WallTime">Total wall time.</param>
+    /// <param name="History">Everything the run recorded, for plots and reports (see <see cref="RunHistory"/>).</param>
     public sealed record GameRunResult(
         IReadOnlyList<EpochReport> Epochs,
         double AccuracyBeforePruning,
@@ -156,7 +267,8 @@ namespace PruneDsl.Training
         IReadOnlyList<LayerState> Layers,
         EquilibriumCertificate Certificate,
         ParticipationHistogram Histogram,
-        TimeSpan WallTime)
+        TimeSpan WallTime,
+        RunHistory History)
     {
         /// <summary>All groups of all gated layers.</summary>
         public int TotalGroups => Layers.Sum(l => l.Groups);

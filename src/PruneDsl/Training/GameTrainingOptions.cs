@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace PruneDsl.Training
 {
@@ -35,6 +36,13 @@ namespace PruneDsl.Training
 
         /// <summary>Training batches averaged for the end-of-training equilibrium certificate.</summary>
         public int CertificateBatches { get; init; } = 20;
+
+        /// <inheritdoc />
+        internal override IEnumerable<KeyValuePair<string, string>> ResumeSettings()
+        {
+            foreach (var setting in base.ResumeSettings()) yield return setting;
+            yield return Setting(nameof(ParticipationWarmupEpochs), ParticipationWarmupEpochs);
+        }
 
         /// <inheritdoc />
         public override void EnsureValid()

@@ -58,7 +58,7 @@ public sealed class CompactionTests
         var report = model.Compact();
 
         Assert.Equal(new Dictionary<string, int> { ["fc1"] = 40, ["fc2"] = 30 }, report.Widths);
-        Assert.Equal(new[] { ("fc1", 512, 40, "fc2"), ("fc2", 256, 30, "head") },
+        Assert.Equal(new (string, int, int, string?)[] { ("fc1", 512, 40, "fc2"), ("fc2", 256, 30, "head") },
             report.Layers.Select(l => (l.Layer, l.Before, l.After, l.Next)).ToArray());
         const long before = 784 * 512 + 512 + 512 * 256 + 256 + 256 * 10 + 10;
         const long after = 784 * 40 + 40 + 40 * 30 + 30 + 30 * 10 + 10;
@@ -80,7 +80,7 @@ public sealed class CompactionTests
     }
 
     [Fact]
-    public void Keeping_every_neuron_changes_nothing_and_keeping_none_leaves_the_head_bias()
+    public void Keeping_every_neuron_changes_nothing_and_a_layer_with_every_participation_below_epsilon_keeps_its_best_neuron()
     {
         manual_seed(13);
         using var data = Images();
@@ -96,16 +96,26 @@ public sealed class CompactionTests
             Assert.True(after.allclose(before, rtol: 0, atol: 1e-6));
         }
 
+        // Every participation of fc2 below epsilon: the layer is not emptied (the "fc2 at 0 of 256") but keeps its
+        // highest participation; here all are equal, so the lowest index (0) wins, as in every ranking of the thresholds.
         using var none = new PaperMlp();
         Participations.Set(none.Fc1Participation, 12, seed: 5);
         Participations.Set(none.Fc2Participation, 0, seed: 6);
-        var emptied = none.Compact();
+        using (var best = none.Fc2Participation.Participation.clone())
+        {
+            best[17].fill_(0.9 * none.Fc2Participation.Cost.Epsilon);
+            none.Fc2Participation.Participation.copy_(best);
+        }
+        Assert.True(none.Fc2Participation.EveryGroupBelowEpsilon());
+        using (var keep = none.Fc2Participation.KeepMask())
+            Assert.Equal(new long[] { 17 }, keep.nonzero().squeeze(1).data<long>().ToArray());
+        none.HardPrune();
+        using var expected = Reference(none, data.Images);
+        var compacted = none.Compact();
         using var y = none.call(data.Images);
-        Assert.Equal(0, emptied.Widths["fc2"]);
-        Assert.Equal(new long[] { 10, 0 }, none.Head.weight!.shape);
-        // No hidden neuron is left in fc2, so every image gets the head's bias.
-        using var expected = none.Head.bias!.expand(256, 10);
-        Assert.True(y.eq(expected).all().item<bool>());
+        Assert.Equal(1, compacted.Widths["fc2"]);
+        Assert.Equal(new long[] { 10, 1 }, none.Head.weight!.shape);
+        Assert.True(y.allclose(expected, rtol: 0, atol: 1e-5));
     }
 
     /// <summary>The pruned model computed from its raw weights and participations, without the hooks.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using PruneDsl.Game;
 using PruneDsl.Pruning;
@@ -103,6 +104,42 @@ public class CriterionPrunerTests
         Assert.Equal(9, report.Count);
         Assert.Equal(new[] { true, true, true, true, true, true, true, true, false }, report.Decision.KeepMask.ToArray());
         Assert.Equal("participation>=epsilon(0.01)", report.Threshold);
+    }
+
+    [Fact]
+    public void A_threshold_that_would_empty_a_layer_keeps_its_best_group_and_warns_or_stops()
+    {
+        var model = new TinyCompetingMlp();
+        var gate = model.Fc1Participation;
+        using (no_grad()) gate.Participation.copy_(tensor(Fc1Participations).mul(0.001f)); // every s below Epsilon
+        var spec = new PruneSpec(Criterion.Gate, PruneThreshold.Default);
+        var warnings = new List<TrainingWarning>();
+        using (var pruner = new CriterionPruner(new[] { new PruneTarget(gate, spec) }) { Warnings = new Warnings(warnings.Add) })
+        {
+            var report = pruner.Apply();
+            Assert.Equal(1, report.Layers[0].Kept);
+            Assert.Equal(1, report.Layers[0].KeptByFloor);
+            var warning = Assert.Single(warnings);
+            Assert.Equal(WarningKind.LayerKeptBestGroup, warning.Kind);
+            Assert.Equal("fc1", warning.Layer);
+            Assert.Contains("would keep 0 of 9 groups; it keeps its 1 highest-scoring one(s)", warning.Message);
+        }
+        Assert.Equal(1, gate.KeptCount());
+
+        var fresh = new TinyCompetingMlp();
+        using (no_grad()) fresh.Fc1Participation.Participation.copy_(tensor(Fc1Participations).mul(0.001f));
+        using var strict = new CriterionPruner(new[] { new PruneTarget(fresh.Fc1Participation, spec) }) { WhenLayerWouldBeEmpty = FaultAction.Stop };
+        var error = Assert.Throws<EmptyLayerException>(() => strict.Apply());
+        Assert.Equal("fc1", error.Layer);
+        Assert.Contains("nothing was applied", error.Message);
+        Assert.True(fresh.Fc1Participation.EveryGroupBelowEpsilon());
+        using var keep = fresh.Fc1Participation.KeepMask(); // no decision was recorded: the layer's own rule still applies
+        Assert.Equal(1L, keep.sum().item<long>());
+    }
+
+    private sealed class Warnings(Action<TrainingWarning> report) : IProgress<TrainingWarning>
+    {
+        public void Report(TrainingWarning value) => report(value);
     }
 
     [Fact]

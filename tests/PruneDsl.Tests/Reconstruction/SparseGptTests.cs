@@ -197,10 +197,10 @@ public sealed class SparseGptRealLayerTests
         double Accuracy(Func<SmallMlp, IDisposable> prune)
         {
             using var model = trained.Fresh();
-            using (prune(model)) return Training.Evaluation.Accuracy(model, trained.TestData);
+            using (prune(model)) return global::PruneDsl.Training.Evaluation.Accuracy(model, trained.TestData);
         }
         using var dense = trained.Fresh();
-        var denseAccuracy = Training.Evaluation.Accuracy(dense, trained.TestData);
+        var denseAccuracy = global::PruneDsl.Training.Evaluation.Accuracy(dense, trained.TestData);
         var target = PruneTarget.Unstructured(0.7);
         var magnitude = Accuracy(m => new Disposables(OneShot.PruneBaseline(m, m.Layers, trained.Calibration, OneShotBaseline.Magnitude, target)));
         var wanda = Accuracy(m => new Disposables(OneShot.PruneBaseline(m, m.Layers, trained.Calibration, OneShotBaseline.Wanda, target)));

@@ -42,7 +42,20 @@ internal sealed class TrainedMnistMlp
         using var optimizer = optim.Adam(model.parameters(), 2e-3);
         var generator = new Generator(5);
         var data = new LabeledData(train.Images[..10_000], train.Labels[..10_000]);
-        for (var epoch = 1; epoch <= 2; epoch++) TrainingLoop.RunEpoch(model, optimizer, data, 100, null, generator, epoch);
+        model.train();
+        for (var epoch = 1; epoch <= 2; epoch++)
+        {
+            using var order = randperm(data.Count, generator: generator);
+            for (var b = 0; b < data.Count / 100; b++)
+            {
+                using var scope = NewDisposeScope();
+                var index = order[(b * 100)..((b + 1) * 100)];
+                optimizer.zero_grad();
+                nn.functional.cross_entropy(model.call(data.Inputs.index_select(0, index)), data.Labels.index_select(0, index)).backward();
+                optimizer.step();
+            }
+        }
+        model.eval();
         _state = new Dictionary<string, Tensor>();
         using (no_grad())
             foreach (var (name, t) in model.state_dict()) _state[name] = t.detach().clone();

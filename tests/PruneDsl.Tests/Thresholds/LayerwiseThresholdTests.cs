@@ -61,6 +61,34 @@ namespace PruneDsl.Tests.Thresholds
         }
 
         [Fact]
+        public void PerLayer_AThresholdThatWouldEmptyALayerKeepsItsBestAndSaysSo()
+        {
+            // A minimum score above every score keeps none: the floor keeps the best one and reports it.
+            var emp = new MinimumScore(10, "score>=10");
+            var layers = new[] { new LayerScores("e", new[] { 1.0, 3.0, 2.0 }), new LayerScores("f", new[] { 5.0, 5.0 }) };
+            var pure = emp.Apply(layers, ThresholdScope.PerLayer, minKeptPerLayer: 0);
+            Assert.Empty(pure["e"].KeptIndices);
+            Assert.Equal(0, pure.Layers[0].KeptByFloor);
+            var guarded = emp.Apply(layers, ThresholdScope.PerLayer);
+            Assert.Equal(new[] { 1 }, guarded["e"].KeptIndices);
+            Assert.Equal(new[] { 0 }, guarded["f"].KeptIndices); // a tie goes to the lower index
+            Assert.Equal(new[] { 1, 1 }, new[] { guarded.Layers[0].KeptByFloor, guarded.Layers[1].KeptByFloor });
+            Assert.Equal(0, new TargetSparsity(0.5).Apply(layers, ThresholdScope.PerLayer).Layers[0].KeptByFloor);
+        }
+
+        [Fact]
+        public void MinimumKept_AddsTheBestGroupsUpToTheFloorAndCountsThem()
+        {
+            var mask = new[] { false, true, false, false };
+            // Keeps 1 of a floor of 2: the 2 best (0.9, 0.5) are added to what it keeps.
+            Assert.Equal(2, MinimumKept.Apply(mask, new[] { 0.5, 0.1, 0.9, 0.2 }, 2));
+            Assert.Equal(new[] { true, true, true, false }, mask);
+            Assert.Equal(0, MinimumKept.Apply(mask, new[] { 0.5, 0.1, 0.9, 0.2 }, 2));
+            Assert.Equal(0, MinimumKept.Apply(new bool[2], new[] { 1.0, 2.0 }, 0));
+            Assert.Throws<ArgumentException>(() => MinimumKept.Apply(new bool[2], new[] { 1.0 }, 1));
+        }
+
+        [Fact]
         public void PerLayer_TargetSparsity()
         {
             var d = new TargetSparsity(0.5).Apply(TwoLayers, ThresholdScope.PerLayer);
