@@ -63,7 +63,11 @@ namespace PruneDsl.Spec
 
         /// <summary>Whether a layer with <paramref name="inputWidth"/> inputs can be split into groups of M.</summary>
         /// <param name="inputWidth">The layer's fan-in.</param>
-        public bool Divides(int inputWidth) => inputWidth > 0 && inputWidth % M == 0;
+        public bool Divides(int inputWidth) => Divides((long)inputWidth);
+
+        /// <summary>Whether a layer with <paramref name="inputWidth"/> inputs can be split into groups of M (any width a layer can declare).</summary>
+        /// <param name="inputWidth">The layer's fan-in.</param>
+        public bool Divides(long inputWidth) => inputWidth > 0 && inputWidth % M == 0;
 
         /// <inheritdoc />
         public override string ToString() => $"{N}:{M}";

@@ -81,7 +81,7 @@ namespace PruneDsl.SourceGenerators.Analyzers
                 return;
             }
 
-            if (shape.In is { } width && !pattern.Divides(checked((int)Math.Min(width, int.MaxValue))))
+            if (shape.In is { } width && !pattern.Divides(width))
             {
                 var location = AttributeSyntaxLookup.Location(attribute, cancellationToken);
                 if (location is not null)

@@ -99,8 +99,8 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>Every instance field of type TorchSharp.Modules.Linear declared by the user, in declaration order.</summary>
         public ImmutableArray<IFieldSymbol> LinearFields { get; private set; }
 
-        /// <summary>Whether any PruneDsl attribute that the analyzer checks is there.</summary>
-        public bool IsRelevant => Cost is not null || TrainingLength is not null || !Fields.IsEmpty;
+        /// <summary>Whether any PruneDsl attribute that the analyzer checks is there (class-level ones too: their values are validated).</summary>
+        public bool IsRelevant => Cost is not null || Dynamics is not null || Prune is not null || TrainingLength is not null || !Fields.IsEmpty;
 
         public bool HasAnyGroup => Fields.Any(f => f.Group is not null);
 

@@ -164,10 +164,16 @@ namespace PruneDsl.SourceGenerators.Diagnostics
             "'{0}': the cost pull Gamma + 2*Beta*||theta_i||^2 = {1} outweighs every group's benefit (at most about Alpha*{2} under a mean-reduced loss), so the costs decay every participation alike, and, with the weights growing to hold s_i*theta_i, every participation falls below Epsilon = {3} after about {4} of T = {5} updates ({6}): the layer is pruned whole and the network dies; set {7}",
             CostCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0024"));
 
+        /// <summary>PD0009: two gated fields whose generated member names (Pascal case of the field name) coincide.</summary>
+        public static readonly DiagnosticDescriptor GeneratedNamesCollide = new(
+            "PD0009", "Two layers generate the same member names",
+            "The fields '{0}' and '{1}' of '{2}' both become '{3}' in the names of their generated members (for example {3}Cost); rename one of them",
+            GenerationCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0009"));
+
         /// <summary>Every descriptor the source generator reports, in id order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> Generator { get; } = ImmutableArray.Create(
             ClassNotPartial, UnsupportedMemberType, NotAModule, RegisterComponentsConflict, UnsupportedClassShape,
-            NoInferenceModule, ContainingTypeNotPartial);
+            NoInferenceModule, ContainingTypeNotPartial, GeneratedNamesCollide);
 
         /// <summary>Every descriptor the analyzer reports, in id order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> Analyzer { get; } = ImmutableArray.Create(

@@ -33,7 +33,7 @@ namespace PruneDsl.SourceGenerators.Emit
                 w.Line("    Eta: " + Names.Literal(c.Eta) + ",");
                 w.Line("    LearningRate: " + Names.Literal(c.LearningRate) + ",");
                 w.Line("    Epsilon: " + Names.Literal(c.Epsilon) + ",");
-                w.Line("    Benefit: global::PruneDsl.BenefitSign." + c.Benefit + ");");
+                w.Line("    Benefit: " + Names.Enum(c.Benefit) + ");");
             }
         }
 
@@ -43,7 +43,7 @@ namespace PruneDsl.SourceGenerators.Emit
         /// <summary>The statements RegisterComponents runs to attach the participations.</summary>
         public static void EmitAttach(SourceWriter w, PruneModel model) =>
             LayerArray.EmitAssignment(w, Layer, Field, model.Groups.Where(g => g.IsGame).Select(g =>
-                Layer + ".Attach(this, \"" + g.FieldName + "\", " + g.FieldName + ", " + Names.Pascal(g.FieldName) + "Cost)"));
+                Layer + ".Attach(this, \"" + g.FieldName + "\", " + Names.Identifier(g.FieldName) + ", " + Names.Pascal(g.FieldName) + "Cost)"));
 
         /// <summary>The layers, one property per game layer, and the participation step.</summary>
         public static void EmitMembers(SourceWriter w, PruneModel model) =>

@@ -19,8 +19,8 @@ namespace PruneDsl.SourceGenerators.Emit
                 w.Member();
                 w.Line("/// <summary>The [Prune] settings of <c>" + group.FieldName + "</c>: " + p.Criterion + " scores, " + p.Threshold + " threshold.</summary>");
                 w.Line("public static readonly " + Spec + " " + Names.Pascal(group.FieldName) + "Prune = new " + Spec + "(");
-                w.Line("    Criterion: global::PruneDsl.Criterion." + p.Criterion + ",");
-                w.Line("    Threshold: global::PruneDsl.PruneThreshold." + p.Threshold + ",");
+                w.Line("    Criterion: " + Names.Enum(p.Criterion) + ",");
+                w.Line("    Threshold: " + Names.Enum(p.Threshold) + ",");
                 w.Line("    Sparsity: " + Names.Literal(p.Sparsity) + ",");
                 w.Line("    Beta: " + Names.Literal(p.Beta) + ");");
             }
@@ -42,7 +42,7 @@ namespace PruneDsl.SourceGenerators.Emit
             w.Line("{");
             foreach (var group in model.Groups)
             {
-                var next = group.NextField is null ? "null, null" : group.NextField + ", \"" + group.NextField + "\"";
+                var next = group.NextField is null ? "null, null" : Names.Identifier(group.NextField) + ", \"" + group.NextField + "\"";
                 var sparseNext = model.SparseLayers.FirstOrDefault(l => l.FieldName == group.NextField);
                 var multiple = sparseNext is null ? string.Empty : ", KeepWholeGroupsOf: " + sparseNext.M;
                 w.Line("    new " + Step + "(" + group.GateProperty + ", " + next + multiple + "),");

@@ -30,15 +30,16 @@ namespace PruneDsl.SourceGenerators.Emit
             w.Line("/// <param name=\"device\">Where the module runs.</param>");
             w.Open("public " + name + " ToInference(global::TorchSharp.torch.Device? device = null)");
             if (model.Groups.Count > 0) w.Line("Compact();");
-            w.Line("var inference = new " + name + "(");
             var fields = inference.LinearFields.ToList();
+            // No instance Linear field (the gated layers are static): the module has no layers to take.
+            w.Line("var inference = new " + name + "(" + (fields.Count == 0 ? ");" : string.Empty));
             for (var i = 0; i < fields.Count; i++)
             {
                 var field = fields[i];
                 var sparse = model.SparseLayers.FirstOrDefault(l => l.FieldName == field);
                 var argument = sparse is null
-                    ? "global::PruneDsl.Compaction.Compactor.DetachedCopy(" + field + ")"
-                    : "new " + NmLinear + "(\"" + field + "\", " + field + ", " + SparseEmitter.Pattern(sparse) + ")";
+                    ? "global::PruneDsl.Compaction.Compactor.DetachedCopy(" + Names.Identifier(field) + ")"
+                    : "new " + NmLinear + "(\"" + field + "\", " + Names.Identifier(field) + ", " + SparseEmitter.Pattern(sparse) + ")";
                 w.Line("    " + argument + (i + 1 < fields.Count ? "," : ");"));
             }
             w.Line("inference.eval();");
@@ -64,17 +65,17 @@ namespace PruneDsl.SourceGenerators.Emit
             foreach (var field in fields)
             {
                 w.Member();
-                w.Line("private readonly " + TypeOf(field) + " " + field + ";");
+                w.Line("private readonly " + TypeOf(field) + " " + Names.Identifier(field) + ";");
             }
             w.Member();
             w.Line("/// <summary>Wraps the given layers; use <see cref=\"" + model.ClassName + ".ToInference\"/> to make one.</summary>");
             foreach (var field in fields)
                 w.Line("/// <param name=\"" + field + "\">The layer that replaces the model's <c>" + field + "</c>.</param>");
-            w.Line("internal " + name + "(" + string.Join(", ", fields.Select(f => TypeOf(f) + " " + f)) + ")");
+            w.Line("internal " + name + "(" + string.Join(", ", fields.Select(f => TypeOf(f) + " " + Names.Identifier(f))) + ")");
             w.Line("    : base(\"" + name + "\")");
             w.Line("{");
             foreach (var field in fields)
-                w.Line("    this." + field + " = " + field + ";");
+                w.Line("    this." + Names.Identifier(field) + " = " + Names.Identifier(field) + ";");
             w.Line("    RegisterComponents();");
             w.Line("}");
             w.Member();

@@ -22,7 +22,7 @@ namespace PruneDsl.SourceGenerators.Emit
             "[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]";
 
         /// <summary><c>Namespace.Outer.Class.g.cs</c>.</summary>
-        public static string HintName(PruneModel model) => model.FullName + ".g.cs";
+        public static string HintName(PruneModel model) => model.FullName.Replace("@", string.Empty) + ".g.cs"; // @class: a hint name takes no '@'
 
         public static string Emit(PruneModel model)
         {
@@ -38,7 +38,7 @@ namespace PruneDsl.SourceGenerators.Emit
             }
             w.Member();
             if (model.Namespace is not null) w.Open("namespace " + model.Namespace);
-            foreach (var container in model.ContainingTypes) w.Open(container.Keyword + " " + container.Name);
+            foreach (var container in model.ContainingTypes) w.Open(container.Keyword + " " + Names.Identifier(container.Name));
 
             var hasGame = model.Groups.Any(g => g.IsGame);
             var hasPopulations = model.Groups.Any(g => !g.IsGame);
@@ -49,7 +49,7 @@ namespace PruneDsl.SourceGenerators.Emit
             if (model.SparseLayers.Count > 0) interfaces.Add("global::PruneDsl.Sparsity.ISparseModel");
 
             w.Line(GeneratedCode);
-            w.Open("partial class " + model.ClassName + (interfaces.Count > 0 ? " : " + string.Join(", ", interfaces) : string.Empty));
+            w.Open("partial class " + Names.Identifier(model.ClassName) + (interfaces.Count > 0 ? " : " + string.Join(", ", interfaces) : string.Empty));
             if (hasGame) GameEmitter.EmitSettings(w, model);
             if (hasPopulations) PopulationEmitter.EmitSettings(w, model);
             if (model.Groups.Count > 0) GateEmitter.EmitSettings(w, model);

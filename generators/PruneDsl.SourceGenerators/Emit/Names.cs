@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace PruneDsl.SourceGenerators.Emit
 {
@@ -18,6 +19,25 @@ namespace PruneDsl.SourceGenerators.Emit
                 upper = false;
             }
             return builder.Length == 0 ? "Layer" : builder.ToString();
+        }
+
+        /// <summary>
+        /// A declared name as an identifier in code: a C# keyword gets the verbatim prefix (a field declared as <c>@base</c>
+        /// is named <c>base</c>; the generated code must write <c>@base</c>).
+        /// </summary>
+        public static string Identifier(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        /// <summary>
+        /// A PruneDsl enum value as code: its member, or a cast of its number when it names none (an invalid setting, which
+        /// the analyzers report as PD0010; the generated code still compiles).
+        /// </summary>
+        public static string Enum<T>(T value) where T : struct, System.Enum
+        {
+            var type = "global::PruneDsl." + typeof(T).Name;
+            return System.Enum.IsDefined(typeof(T), value)
+                ? type + "." + value
+                : "(" + type + ")(" + System.Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) + ")";
         }
 
         /// <summary>A double as a C# literal that round-trips.</summary>

@@ -24,7 +24,7 @@ namespace PruneDsl.SourceGenerators.Emit
                     + ", fitness smoothing " + Names.Prose(d.Smoothing) + ", " + Names.Prose(d.TargetSparsity * 100) + "% extinct after training.");
                 w.Line("/// </summary>");
                 w.Line("public static readonly global::PruneDsl.Spec.DynamicsSpec " + Names.Pascal(group.FieldName) + "Dynamics = new global::PruneDsl.Spec.DynamicsSpec(");
-                w.Line("    Kind: global::PruneDsl.Dynamics." + d.Kind + ",");
+                w.Line("    Kind: " + Names.Enum(d.Kind) + ",");
                 w.Line("    LearningRate: " + Names.Literal(d.LearningRate) + ",");
                 w.Line("    Smoothing: " + Names.Literal(d.Smoothing) + ",");
                 w.Line("    TargetSparsity: " + Names.Literal(d.TargetSparsity) + ");");
@@ -37,7 +37,7 @@ namespace PruneDsl.SourceGenerators.Emit
         /// <summary>The statements RegisterComponents runs to attach the populations.</summary>
         public static void EmitAttach(SourceWriter w, PruneModel model) =>
             LayerArray.EmitAssignment(w, Layer, Field, model.Groups.Where(g => !g.IsGame).Select(g =>
-                Layer + ".Attach(this, \"" + g.FieldName + "\", " + g.FieldName + ", " + Names.Pascal(g.FieldName) + "Dynamics)"));
+                Layer + ".Attach(this, \"" + g.FieldName + "\", " + Names.Identifier(g.FieldName) + ", " + Names.Pascal(g.FieldName) + "Dynamics)"));
 
         /// <summary>The layers, one property per evolving layer, and the selection step.</summary>
         public static void EmitMembers(SourceWriter w, PruneModel model) =>

@@ -15,7 +15,7 @@ namespace PruneDsl.SourceGenerators.Emit
         /// <summary>The statements RegisterComponents runs to attach the masks.</summary>
         public static void EmitAttach(SourceWriter w, PruneModel model) =>
             LayerArray.EmitAssignment(w, Masked, Field, model.SparseLayers.Select(l =>
-                "new " + Masked + "(" + l.FieldName + ", " + Pattern(l) + ", \"" + l.FieldName + "\")"));
+                "new " + Masked + "(" + Names.Identifier(l.FieldName) + ", " + Pattern(l) + ", \"" + l.FieldName + "\")"));
 
         /// <summary>The masked layers.</summary>
         public static void EmitMembers(SourceWriter w, PruneModel model) =>

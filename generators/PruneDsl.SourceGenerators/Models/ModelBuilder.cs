@@ -95,6 +95,9 @@ namespace PruneDsl.SourceGenerators.Models
             var configuration = ModelConfiguration.Read(type);
             var groups = new List<GroupLayerModel>();
             var sparse = new List<SparseLayerModel>();
+            // Each gated field's members are named after it in Pascal case (Fc1Cost, Fc1Participation): two fields that map
+            // to one name (fc1 and _fc1) would declare every member twice.
+            var memberNames = new Dictionary<string, string>();
             foreach (var field in configuration.Fields)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -113,6 +116,14 @@ namespace PruneDsl.SourceGenerators.Models
 
                 if (field.Group is not null)
                 {
+                    var pascal = Emit.Names.Pascal(field.Field.Name);
+                    if (memberNames.TryGetValue(pascal, out var first))
+                    {
+                        diagnostics.Add(Diagnostic(DiagnosticDescriptors.GeneratedNamesCollide, FirstLocation(field.Field), first, field.Field.Name, name, pascal));
+                        canGenerate = false;
+                        continue;
+                    }
+                    memberNames.Add(pascal, field.Field.Name);
                     var cost = field.MergedCost;
                     var next = configuration.NextLinear(field.Field)?.Name;
                     groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, next, field.MergedDynamics, field.MergedPrune));

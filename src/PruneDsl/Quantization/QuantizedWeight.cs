@@ -125,7 +125,7 @@ namespace PruneDsl.Quantization
 
         /// <summary>
         /// N:M only: the dequantized weight in the float compressed form (same positions), for <see cref="NmKernel"/> and
-        /// <see cref="Inference.NmLinear"/>-style inference.
+        /// <see cref="Sparsity.NmLinear"/>-style inference.
         /// </summary>
         /// <exception cref="InvalidOperationException">The weight is dense.</exception>
         public NmCompressed ToNmCompressed() =>

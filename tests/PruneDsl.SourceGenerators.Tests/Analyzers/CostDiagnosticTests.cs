@@ -55,6 +55,20 @@ public class CostDiagnosticTests
         Expect(DiagnosticDescriptors.InvalidSetting, 1, "SelectionDynamics", "TargetSparsity", "1", "must lie in [0, 1)"),
         Expect(DiagnosticDescriptors.InvalidSetting, 2, "Prune", "Sparsity", "1.5", "must lie in [0, 1)"));
 
+    /// <summary>Found by RandomModelPropertyTests: a class whose only PruneDsl attributes were these two was not analyzed.</summary>
+    [Fact]
+    public Task Class_level_dynamics_and_prune_are_PD0010_without_any_annotated_field() => VerifyAsync("""
+        [{|#0:SelectionDynamics((Dynamics)5)|}, {|#1:Prune((Criterion)(-1), Sparsity = 0.5)|}]
+        public sealed class Plain : Module<Tensor, Tensor>
+        {
+            private readonly Linear fc1 = Linear(4, 2);
+            public Plain() : base(nameof(Plain)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => fc1.call(x);
+        }
+        """,
+        Expect(DiagnosticDescriptors.InvalidSetting, 0, "SelectionDynamics", "Kind", "5", "is not a defined Dynamics"),
+        Expect(DiagnosticDescriptors.InvalidSetting, 1, "Prune", "Criterion", "-1", "is not a defined Criterion"));
+
     [Fact]
     public Task Invalid_training_length_is_PD0010_on_the_argument_or_the_attribute() => VerifyAsync(
         OneLayer("[TrainingLength({|#0:Epochs = 0|}, StepsPerEpoch = 469)]", "[ParticipationGroup]")

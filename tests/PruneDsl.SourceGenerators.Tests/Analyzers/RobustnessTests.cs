@@ -18,7 +18,7 @@ public class RobustnessTests
 {
     private static readonly ConcurrentQueue<Exception> Swallowed = new();
 
-    static RobustnessTests() => Guard.Observer = Swallowed.Enqueue;
+    static RobustnessTests() => Guard.Observer += Swallowed.Enqueue;
 
     public static TheoryData<string, string, string> Cases() => new()
     {

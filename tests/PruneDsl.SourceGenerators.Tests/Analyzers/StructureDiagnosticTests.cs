@@ -123,6 +123,23 @@ public class StructureDiagnosticTests
         Expect(DiagnosticDescriptors.SparsityNotTensorCorePattern, 3, "fc3", "1:8", "87.5%"),
         Expect(DiagnosticDescriptors.SparsityNotTensorCorePattern, 4, "fc4", "3:4", "25%"));
 
+    /// <summary>
+    /// Found by RandomModelPropertyTests: a fan-in below int.MinValue threw OverflowException in the analyzer (swallowed,
+    /// so the layer's diagnostics were lost), and one above int.MaxValue was checked as int.MaxValue.
+    /// </summary>
+    [Fact]
+    public Task Widths_beyond_int_are_checked_as_written() => VerifyAsync("""
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [{|#0:Sparsity("2:4")|}] private readonly Linear fc1 = Linear(-3000000000L, 8);
+            [Sparsity("2:4")] private readonly Linear fc2 = Linear(3000000000L, 8);
+            private readonly Linear head = Linear(8, 2);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(fc2.call(fc1.call(x)));
+        }
+        """,
+        Expect(DiagnosticDescriptors.SparsityWidthNotDivisible, 0, "fc1", "-3000000000", "4", "2:4"));
+
     [Fact]
     public Task Sparsity_on_an_unsupported_member_is_left_to_the_generator() => VerifyAsync("""
         public partial class Net : Module<Tensor, Tensor>

@@ -147,6 +147,55 @@ public class GeneratorDiagnosticTests
     /// A gated field whose type the compiler cannot resolve (here: no <c>using TorchSharp.Modules;</c>) gets the compiler's
     /// CS0246, which names what is missing, and no PD0002 ("only Linear is supported" would send the user the wrong way).
     /// </summary>
+    /// <summary>Found by RandomModelPropertyTests: fc1 and _fc1 both generated Fc1Cost and Fc1Participation (CS0102 in generated code).</summary>
+    [Fact]
+    public void Fields_whose_member_names_coincide_are_PD0009_on_the_second()
+    {
+        var d = SingleDiagnostic("""
+            public partial class Twins : Module<Tensor, Tensor>
+            {
+                [ParticipationGroup] private readonly Linear fc1 = Linear(4, 4);
+                [ParticipationGroup] private readonly Linear _fc1 = Linear(4, 4);
+                private readonly Linear head = Linear(4, 2);
+                public Twins() : base("Twins") => RegisterComponents();
+                public override Tensor forward(Tensor x) => head.call(_fc1.call(fc1.call(x)));
+            }
+            """, out var text);
+        AssertAt(d, text, "_fc1", "PD0009", DiagnosticSeverity.Error, anchor: "Linear _fc1", offsetInAnchor: 7);
+        Assert.Equal("The fields 'fc1' and '_fc1' of 'Twins' both become 'Fc1' in the names of their generated members (for example Fc1Cost); rename one of them", d.GetMessage());
+    }
+
+    /// <summary>
+    /// Found by RandomModelPropertyTests: fields and classes named with C# keywords (<c>@base</c>) and settings that name no
+    /// enum member (reported as PD0010) made generated code that did not compile.
+    /// </summary>
+    [Fact]
+    public void Keyword_names_and_undefined_enum_values_generate_code_that_compiles()
+    {
+        var (result, output) = GeneratorHarness.Run(("Model.cs", Sources.Usings + """
+            public static partial class @static
+            {
+                [Cost(Benefit = (BenefitSign)7)]
+                public partial class @class : Module<Tensor, Tensor>
+                {
+                    [ParticipationGroup, Prune((Criterion)9, (PruneThreshold)(-1))] private readonly Linear @in = Linear(4, 8);
+                    [ParticipationGroup, SelectionDynamics((Dynamics)int.MinValue)] private readonly Linear @base = Linear(8, 8);
+                    [Sparsity("2:4")] private readonly Linear @out = Linear(8, 2);
+                    public @class() : base("class") => RegisterComponents();
+                    public override Tensor forward(Tensor x) => @out.call(@base.call(@in.call(x)));
+                }
+            }
+            """));
+        Assert.Empty(result.Diagnostics);
+        var text = Assert.Single(result.GeneratedTrees).ToString();
+        Assert.Contains("partial class @class", text);
+        Assert.Contains("Attach(this, \"in\", @in, InCost)", text);
+        Assert.Contains("Benefit: (global::PruneDsl.BenefitSign)(7)", text);
+        Assert.Contains("Kind: (global::PruneDsl.Dynamics)(-2147483648)", text);
+        Assert.Contains("Criterion: (global::PruneDsl.Criterion)(9)", text);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+    }
+
     [Fact]
     public void Unresolved_field_type_is_left_to_the_compiler()
     {
