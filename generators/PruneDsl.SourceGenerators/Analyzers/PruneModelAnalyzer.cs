@@ -52,7 +52,7 @@ namespace PruneDsl.SourceGenerators.Analyzers
                 _model = model;
                 _known = known;
                 _linearFields = new HashSet<IFieldSymbol>(model.LinearFields, SymbolEqualityComparer.Default);
-                _gatedFields = new HashSet<IFieldSymbol>(model.Fields.Where(f => f.IsGatedLinear).Select(f => f.Field), SymbolEqualityComparer.Default);
+                _gatedFields = new HashSet<IFieldSymbol>(model.Fields.Where(f => f.IsGatedLayer).Select(f => f.Field), SymbolEqualityComparer.Default);
             }
 
             public static void Start(SymbolStartAnalysisContext context, KnownTypes known)

@@ -144,7 +144,7 @@ namespace PruneDsl.SourceGenerators.Analyzers
 
             foreach (var field in facts.Fields)
             {
-                if (field.Cost is null || !field.IsGatedLinear) continue;
+                if (field.Cost is null || !field.IsGatedLayer) continue;
                 foreach (var argument in SettingsReader.NamedSettings(field.Cost))
                 {
                     if (!classValues.TryGetValue(argument.Key, out var classValue) || !Equals(classValue, argument.Value.Value)) continue;

@@ -66,8 +66,8 @@ namespace PruneDsl.SourceGenerators.Models
             }
 
             var copied = syntax.ExpressionBody is { } arrow
-                ? "=> " + Normalize(arrow.Expression) + ";"
-                : Normalize(syntax.Body!);
+                ? "=> " + NormalizedSyntax.Of(arrow.Expression) + ";"
+                : NormalizedSyntax.Of(syntax.Body!);
             var usings = syntax.SyntaxTree.GetCompilationUnitRoot(cancellationToken).Usings
                 .Concat(syntax.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse().SelectMany(n => n.Usings))
                 .Where(u => u.GlobalKeyword.IsKind(SyntaxKind.None))
@@ -76,15 +76,6 @@ namespace PruneDsl.SourceGenerators.Models
             return new InferenceModel(syntax.ParameterList.Parameters[0].Identifier.Text, copied,
                 new EquatableArray<string>(usings), new EquatableArray<string>(linearFields));
         }
-
-        /// <summary>
-        /// The node's text with Roslyn's normalised whitespace. Remembered per node: syntax trees that an edit did not touch
-        /// keep their nodes in the next compilation, so a run after an edit formats only what changed.
-        /// </summary>
-        private static string Normalize(SyntaxNode node) =>
-            NormalizedText.GetValue(node, static n => new StrongBox<string>(n.NormalizeWhitespace("    ", "\n").ToString())).Value!;
-
-        private static readonly ConditionalWeakTable<SyntaxNode, StrongBox<string>> NormalizedText = new();
 
         /// <summary>
         /// Whether a name can reach a member implicitly: not the member of <c>x.Name</c> or <c>?.Name</c>, not the right
