@@ -115,6 +115,17 @@ namespace PruneDsl.Graph
         /// <param name="widths">Kept channels per space, by name.</param>
         public void Reshape(IReadOnlyDictionary<string, int> widths) => GraphCompactor.Reshape(this, widths);
 
+        /// <summary>
+        /// Detached copies of the plan's modules for an inference module: gates folded, BatchNorms folded into the
+        /// convolutions they normalize (see <see cref="InferenceModules"/>). Call it after <see cref="Compact"/> (generated
+        /// <c>ToInference()</c> compacts first); the model itself is not changed.
+        /// </summary>
+        public InferenceModules InferenceCopies()
+        {
+            EnsureLive();
+            return InferenceModules.From(this);
+        }
+
         /// <summary>Every module the plan names (members and consumers).</summary>
         internal IEnumerable<nn.Module> Modules() =>
             _spaces.SelectMany(s => s.Members.Select(m => m.Module)).Concat(_consumers.Select(c => c.Module)).Distinct(ReferenceEqualityComparer.Instance).Cast<nn.Module>();
