@@ -218,6 +218,7 @@ public sealed class SmallResNet : Module<Tensor, Tensor>, IPlannedModel
     public TestResidualBlock Block1 => block1;
     public TestResidualBlock Block3 => block3;
     public BatchNorm2d StemBn => stem_bn;
+    public Conv2d Stem => stem;
 
     public override Tensor forward(Tensor x)
     {
