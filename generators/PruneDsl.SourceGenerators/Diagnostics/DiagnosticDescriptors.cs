@@ -64,7 +64,7 @@ namespace PruneDsl.SourceGenerators.Diagnostics
         /// <summary>PD0006: the user's forward cannot be copied into a standalone inference module.</summary>
         public static readonly DiagnosticDescriptor NoInferenceModule = new(
             "PD0006", "No inference module generated",
-            "No inference module is generated for '{0}' because {1}; training, pruning and compaction are unaffected. An inference module copies forward(), so forward may use only the model's Linear fields and static members.",
+            "No inference module is generated for '{0}' because {1}; training, pruning and compaction are unaffected. An inference module copies forward(), so forward may use only the model's Linear, Conv2d, BatchNorm2d, pooling, dropout, activation and Flatten fields, its blocks (fields of PruneDsl model classes that have inference modules) and static members.",
             GenerationCategory, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0006"));
 
         /// <summary>PD0007: a type that contains a model class is not partial.</summary>

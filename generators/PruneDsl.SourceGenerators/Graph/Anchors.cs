@@ -34,11 +34,22 @@ namespace PruneDsl.SourceGenerators.Graph
         public static SourceAnchor GroupAttribute(string classIdentity, string field) =>
             new(classIdentity, AnchorKind.GroupAttribute, field, EquatableArray<int>.Empty);
 
+        /// <summary>An anchor at the class's name.</summary>
+        public static SourceAnchor Class(string classIdentity) =>
+            new(classIdentity, AnchorKind.Class, string.Empty, EquatableArray<int>.Empty);
+
         /// <summary>The anchor's location in <paramref name="compilation"/>, or null when the code it pointed at is gone.</summary>
         public static Location? Resolve(SourceAnchor anchor, Compilation compilation, CancellationToken cancellationToken)
         {
             var type = compilation.Assembly.GetTypeByMetadataName(anchor.ClassIdentity);
             if (type is null) return null;
+            if (anchor.Kind == AnchorKind.Class)
+            {
+                foreach (var reference in type.DeclaringSyntaxReferences)
+                    if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration)
+                        return declaration.Identifier.GetLocation();
+                return null;
+            }
             if (anchor.Kind == AnchorKind.GroupAttribute)
             {
                 var field = type.GetMembers(anchor.Member).OfType<IFieldSymbol>().FirstOrDefault();
@@ -69,7 +80,7 @@ namespace PruneDsl.SourceGenerators.Graph
             ForStatementSyntax s => TextSpan.FromBounds(s.ForKeyword.SpanStart, s.CloseParenToken.Span.End),
             WhileStatementSyntax s => TextSpan.FromBounds(s.WhileKeyword.SpanStart, s.CloseParenToken.Span.End),
             DoStatementSyntax s => TextSpan.FromBounds(s.DoKeyword.SpanStart, s.DoKeyword.Span.End),
-            SwitchStatementSyntax s => TextSpan.FromBounds(s.SwitchKeyword.SpanStart, s.CloseParenToken.Span.End),
+            SwitchStatementSyntax s => TextSpan.FromBounds(s.SwitchKeyword.SpanStart, s.Expression.Span.End),
             _ => node.Span,
         };
     }

@@ -15,6 +15,7 @@ namespace PruneDsl.SourceGenerators.Graph
     /// <param name="Nodes">The tensors of forward in evaluation order (SSA: each assignment is a new node).</param>
     /// <param name="Facts">What forward does that PruneDsl does not follow.</param>
     /// <param name="HasForward">False when the class declares no <c>Tensor forward(Tensor)</c> with a body.</param>
+    /// <param name="HasInference">Whether the class gets an inference module (a model using it as a block needs one).</param>
     internal sealed record ClassGraph(
         string Identity,
         string ClassName,
@@ -22,7 +23,8 @@ namespace PruneDsl.SourceGenerators.Graph
         EquatableArray<LayerInfo> Layers,
         EquatableArray<GraphNode> Nodes,
         EquatableArray<GraphFact> Facts,
-        bool HasForward);
+        bool HasForward,
+        bool HasInference = false);
 
     /// <summary>Compile-time constants of a layer's factory call; null where an argument is not a constant (or not there).</summary>
     /// <param name="In">Linear in_features, Conv2d in_channels, BatchNorm2d num_features.</param>
@@ -61,6 +63,8 @@ namespace PruneDsl.SourceGenerators.Graph
     /// <param name="Group">Its [ParticipationGroup] settings, or null when it has none.</param>
     /// <param name="Block">For a <see cref="LayerKind.Block"/>, its class's identity.</param>
     /// <param name="Children">For a Sequential whose children are known, the children in order.</param>
+    /// <param name="SparseGroup">For a [Sparsity] Linear, its M (a consumer keeps whole groups of M channels); else 1.</param>
+    /// <param name="BlockType">For a <see cref="LayerKind.Block"/>, its class as generated code names it (<c>global::Ns.Block</c>).</param>
     internal sealed record LayerInfo(
         string Name,
         string Access,
@@ -69,13 +73,15 @@ namespace PruneDsl.SourceGenerators.Graph
         LayerSizes Sizes,
         GroupLayerModel? Group,
         string? Block,
-        EquatableArray<LayerInfo> Children)
+        EquatableArray<LayerInfo> Children,
+        int SparseGroup = 1,
+        string? BlockType = null)
     {
         /// <summary>Whether the layer has a [ParticipationGroup].</summary>
         public bool IsGated => Group is not null;
 
-        /// <summary>Whether calling it makes a new channel space (its output channels): a Linear or a Conv2d that is not depthwise.</summary>
-        public bool Produces => Kind == LayerKind.Linear || (Kind == LayerKind.Conv2d && !Sizes.IsDepthwise);
+        /// <summary>Whether calling it makes a new channel space of its output channels: a Linear, or a Conv2d with groups 1.</summary>
+        public bool Produces => Kind == LayerKind.Linear || (Kind == LayerKind.Conv2d && Sizes.Groups == 1);
     }
 
     /// <summary>What a node of the graph is.</summary>
@@ -172,6 +178,9 @@ namespace PruneDsl.SourceGenerators.Graph
 
         /// <summary>The [ParticipationGroup] attribute of a field.</summary>
         GroupAttribute,
+
+        /// <summary>The class's name in its declaration.</summary>
+        Class,
     }
 
     /// <summary>

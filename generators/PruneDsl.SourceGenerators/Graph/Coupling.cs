@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using PruneDsl.SourceGenerators.Diagnostics;
-using PruneDsl.SourceGenerators.Emit;
 using PruneDsl.SourceGenerators.Models;
 using PruneDsl.Spec;
 
@@ -10,14 +9,14 @@ namespace PruneDsl.SourceGenerators.Graph
 {
     /// <summary>
     /// The coupling rule, in one place (the runtime executes the plan and never derives it again). Channels are coupled
-    /// when they must be kept or removed together: the output channels of a producer (a Conv2d or Linear) start a space;
-    /// channel-preserving operations keep it; tensors added together (and the two sides of a branch) are one space;
-    /// a concatenation along the channels lays spaces side by side (consumers see them at offsets); a depthwise Conv2d
+    /// when they must be kept or removed together: the output channels of a producer (a Conv2d with groups 1, a Linear)
+    /// start a space; channel-preserving operations keep it; tensors added together (and a variable's values on the two
+    /// sides of a branch) are one space; a concatenation along the channels lays spaces side by side; a depthwise Conv2d
     /// maps a space onto itself; a flatten gives each channel a block of a Linear's columns. A block (a field whose class
     /// is a PruneDsl model) is expanded from its own graph, so its input and output couple with the outer graph.
-    /// A space is gated when it has a [ParticipationGroup] producer and every tensor that feeds it comes from one (not
-    /// forward's input, not a tensor made in forward, not an un-annotated producer); what is not followed makes it opaque
-    /// (it keeps its gate; compaction refuses it with the explanation).
+    /// A space with a [ParticipationGroup] producer is gated with the first such producer's settings; every tensor that
+    /// feeds it without a gate of its own (forward's input, a tensor made in forward, an un-annotated producer) keeps it
+    /// from being compacted (Ungated), and so does anything not followed (Opaque): it still trains with its gate.
     /// </summary>
     internal sealed class Coupling
     {
@@ -29,15 +28,13 @@ namespace PruneDsl.SourceGenerators.Graph
         private readonly Dictionary<string, ClassPlan?> _plans;
         private readonly List<Flat> _flat = new();
         private readonly List<Space> _spaces = new();
-        private readonly List<int> _uses = new();
         private readonly List<(int Space, int Flat)> _producers = new();
-        private readonly List<(int Space, int Flat, int Producer)> _normalizers = new();
-        private readonly List<(int Space, int Flat)> _perChannel = new();
-        private readonly List<(int Flat, int[] Segments, bool Flatten)> _consumers = new();
+        private readonly HashSet<int> _normalizers = new();
+        private readonly Dictionary<string, int> _calls = new();
         private readonly List<(int Space, string Text, SourceAnchor? Anchor)> _opaque = new();
         private readonly List<(int Space, int Flat, string How)> _normalizedAfterGate = new();
         private readonly List<(int Space, int Flat)> _frees = new();
-        private readonly List<(int A, int B, int Flat)> _joins = new();
+        private readonly List<(int A, int Flat)> _joins = new();
         private readonly List<DiagnosticInfo> _diagnostics = new();
 
         private Coupling(ClassGraph root, IReadOnlyDictionary<string, ClassGraph> graphs, Dictionary<string, ClassPlan?> plans)
@@ -47,19 +44,21 @@ namespace PruneDsl.SourceGenerators.Graph
             _plans = plans;
         }
 
-        /// <summary>One node of the expanded graph: the root's own nodes (depth 0) and its blocks' nodes, inlined.</summary>
+        /// <summary>One node of the expanded graph: the class's own nodes (depth 0) and its blocks' nodes, inlined.</summary>
         private sealed class Flat
         {
             public NodeKind Kind;
             public int[] Inputs = System.Array.Empty<int>();
             public LayerInfo? Layer;
             public string Path = string.Empty;
+            public string Instance = string.Empty;
             public int Depth;
             public ClassGraph Owner = null!;
             public GraphNode Node = null!;
             public string? Text;
             public Layout Layout = Layout.None;
             public int Output = -1;
+            public int Uses;
         }
 
         private enum Rank
@@ -72,7 +71,7 @@ namespace PruneDsl.SourceGenerators.Graph
         /// <summary>The channels of a tensor: its spaces side by side (one unless concatenated), and whether it was flattened.</summary>
         private sealed class Layout
         {
-            public static readonly Layout None = new(new int[0], Rank.Unknown, false);
+            public static readonly Layout None = new(System.Array.Empty<int>(), Rank.Unknown, false);
 
             public Layout(int[] segments, Rank rank, bool flattened)
             {
@@ -92,7 +91,6 @@ namespace PruneDsl.SourceGenerators.Graph
         {
             public int Parent;
             public string Name = string.Empty;
-            public long? Width;
             public bool IsInput;
         }
 
@@ -112,10 +110,20 @@ namespace PruneDsl.SourceGenerators.Graph
                 byIdentity[other.Identity] = other;
                 usedAsBlock |= other.Layers.Any(l => l.Block == graph.Identity);
             }
-            var (plan, diagnostics) = Resolve(graph, byIdentity, usedAsBlock);
+            var (plan, diagnostics) = Resolve(graph, byIdentity, usedAsBlock, new Dictionary<string, ClassPlan?>());
+            var inference = result.Model.Inference;
+            var noInference = inference?.Fields.FirstOrDefault(f => f.Kind == InferenceFieldKind.Block && !(byIdentity.TryGetValue(f.Block!, out var b) && b.HasInference));
+            if (noInference is not null)
+            {
+                // A block without an inference module of its own: the model has none either (PD0006 says why).
+                inference = null;
+                diagnostics.Insert(0, new DiagnosticInfo(DiagnosticDescriptors.NoInferenceModule.Id, null,
+                    new EquatableArray<string>(new[] { graph.ClassName, "its forward uses the block '" + noInference.Name + "', whose class has no inference module" }),
+                    Anchors.Class(graph.Identity)));
+            }
             return result with
             {
-                Model = result.Model with { Plan = plan },
+                Model = result.Model with { Plan = plan, Inference = inference },
                 Diagnostics = diagnostics.Count == 0 ? result.Diagnostics : new EquatableArray<DiagnosticInfo>(result.Diagnostics.Concat(diagnostics)),
             };
         }
@@ -125,27 +133,23 @@ namespace PruneDsl.SourceGenerators.Graph
         /// model; when <paramref name="usedAsBlock"/>, the spaces that touch its input or output are left to the models that
         /// use it (they report them with their own couplings).
         /// </summary>
-        /// <param name="graph">The class.</param>
-        /// <param name="graphs">Every model class's graph by identity (its blocks').</param>
-        /// <param name="usedAsBlock">Whether another model has a field of this class.</param>
-        public static (ClassPlan? Plan, List<DiagnosticInfo> Diagnostics) Resolve(ClassGraph graph, IReadOnlyDictionary<string, ClassGraph> graphs, bool usedAsBlock) =>
-            Resolve(graph, graphs, usedAsBlock, new Dictionary<string, ClassPlan?>());
-
-        private static (ClassPlan? Plan, List<DiagnosticInfo> Diagnostics) Resolve(ClassGraph graph, IReadOnlyDictionary<string, ClassGraph> graphs,
+        private static (ClassPlan Plan, List<DiagnosticInfo> Diagnostics) Resolve(ClassGraph graph, IReadOnlyDictionary<string, ClassGraph> graphs,
             bool usedAsBlock, Dictionary<string, ClassPlan?> plans)
         {
             plans[graph.Identity] = null; // being resolved: a block of itself is a cycle
             var coupling = new Coupling(graph, graphs, plans);
             coupling.Expand(graph, string.Empty, 0, -1, new HashSet<string> { graph.Identity });
             coupling.Propagate();
-            var plan = coupling.Plan(usedAsBlock);
+            var summaries = coupling.Summarize();
+            coupling.ReportSpaces(summaries.Values, usedAsBlock);
+            var plan = new PlanWriter(coupling, summaries).Write();
             plans[graph.Identity] = plan;
             return (plan, coupling._diagnostics);
         }
 
         // ---- expansion ----
 
-        /// <summary>Appends a class's nodes (a block's with its prefix); returns the node of what its forward returns.</summary>
+        /// <summary>Appends a class's nodes (a block's with its prefix); returns the node of what a block's forward returns.</summary>
         private int Expand(ClassGraph graph, string prefix, int depth, int input, HashSet<string> active)
         {
             var map = new int[graph.Nodes.Count];
@@ -175,42 +179,42 @@ namespace PruneDsl.SourceGenerators.Graph
                             : null;
                         if (why is not null)
                         {
-                            map[i] = Add(NodeKind.Opaque, inputs, layer, prefix, depth, graph, node,
-                                "'" + node.Statement + "' in " + graph.ClassName + ".forward is not followed: '" + prefix + node.Layer + "' is a block PruneDsl cannot read, because " + why
-                                + "; make the field's class a partial PruneDsl model");
+                            map[i] = Add(NodeKind.Opaque, inputs, layer, prefix, depth, graph, node);
+                            _flat[map[i]].Text = Explain(_flat[map[i]], "'" + Qualify(prefix, node.Layer ?? "?") + "' is a block PruneDsl cannot read: " + why,
+                                "make the field's class a partial PruneDsl model with a Tensor forward(Tensor)");
                             continue;
                         }
                         var call = Add(NodeKind.Block, inputs, layer, prefix, depth, graph, node);
                         active.Add(block!.Identity);
-                        map[i] = Expand(block, prefix + node.Layer + ".", depth + 1, inputs[0], active);
+                        map[i] = Expand(block, Qualify(prefix, node.Layer!), depth + 1, inputs[0], active);
                         active.Remove(block.Identity);
                         _flat[call].Output = map[i];
                         continue;
                     }
                 }
-                map[i] = Add(node.Kind, inputs, layer, prefix, depth, graph, node,
-                    node.Kind == NodeKind.Opaque && node.Fact >= 0 ? graph.Facts[node.Fact].Text(graph.ClassName) : null);
+                map[i] = Add(node.Kind, inputs, layer, prefix, depth, graph, node);
+                if (node.Kind == NodeKind.Opaque && node.Fact >= 0) _flat[map[i]].Text = graph.Facts[node.Fact].Text(graph.ClassName);
             }
             if (depth == 0) return -1;
             if (outputs.Count == 1) return outputs[0];
+            if (outputs.Count == 0) return Add(NodeKind.Free, System.Array.Empty<int>(), null, prefix, depth, graph, new GraphNode(NodeKind.Free, EquatableArray<int>.Empty, null, graph.ClassName + ".forward"));
             return Add(NodeKind.Join, outputs.ToArray(), null, prefix, depth, graph, new GraphNode(NodeKind.Join, EquatableArray<int>.Empty, null, graph.ClassName + ".forward returns"));
         }
 
-        private int Add(NodeKind kind, int[] inputs, LayerInfo? layer, string prefix, int depth, ClassGraph owner, GraphNode node, string? text = null)
+        private int Add(NodeKind kind, int[] inputs, LayerInfo? layer, string prefix, int depth, ClassGraph owner, GraphNode node)
         {
-            foreach (var input in inputs) _uses[input]++;
+            foreach (var input in inputs) _flat[input].Uses++;
             _flat.Add(new Flat
             {
                 Kind = kind,
                 Inputs = inputs,
                 Layer = layer,
-                Path = layer is null ? string.Empty : prefix + layer.Name,
+                Path = layer is null ? string.Empty : Qualify(prefix, layer.Name),
+                Instance = prefix,
                 Depth = depth,
                 Owner = owner,
                 Node = node,
-                Text = text,
             });
-            _uses.Add(0);
             return _flat.Count - 1;
         }
 
@@ -225,11 +229,14 @@ namespace PruneDsl.SourceGenerators.Graph
             return result;
         }
 
+        /// <summary>The runtime's rule for qualified names (ChannelPlanBuilder.Qualify).</summary>
+        private static string Qualify(string prefix, string name) => prefix.Length == 0 ? name : prefix + "." + name;
+
         // ---- spaces ----
 
-        private int NewSpace(string name, long? width)
+        private int NewSpace(string name)
         {
-            _spaces.Add(new Space { Parent = _spaces.Count, Name = name, Width = width });
+            _spaces.Add(new Space { Parent = _spaces.Count, Name = name });
             return _spaces.Count - 1;
         }
 
@@ -248,15 +255,12 @@ namespace PruneDsl.SourceGenerators.Graph
             a = Find(a);
             b = Find(b);
             if (a == b) return;
-            _joins.Add((a, b, at));
-            // The older space stays the representative: its name (the first producer's) names the union.
+            // The older space stays the representative, as the runtime's Join keeps the first-declared name.
             if (b < a) (a, b) = (b, a);
             _spaces[b].Parent = a;
-            _spaces[a].Width ??= _spaces[b].Width;
             _spaces[a].IsInput |= _spaces[b].IsInput;
+            if (at >= 0) _joins.Add((a, at));
         }
-
-        private long? Width(int space) => _spaces[Find(space)].Width;
 
         /// <summary>Computes every node's layout, creating and joining spaces and recording each space's members.</summary>
         private void Propagate()
@@ -269,14 +273,14 @@ namespace PruneDsl.SourceGenerators.Graph
                 {
                     case NodeKind.Input:
                     {
-                        var space = NewSpace(InputVariable, null);
+                        var space = NewSpace(InputVariable);
                         _spaces[space].IsInput = true;
                         node.Layout = new Layout(new[] { space }, Rank.Unknown, false);
                         break;
                     }
                     case NodeKind.Free:
                     {
-                        var space = NewSpace("tensor", null);
+                        var space = NewSpace("tensor");
                         _frees.Add((space, i));
                         node.Layout = new Layout(new[] { space }, Rank.Unknown, false);
                         break;
@@ -285,6 +289,8 @@ namespace PruneDsl.SourceGenerators.Graph
                         node.Layout = ApplyLayer(i, node, first);
                         break;
                     case NodeKind.Same:
+                    case NodeKind.Block:
+                    case NodeKind.Output:
                         node.Layout = first;
                         break;
                     case NodeKind.Features:
@@ -299,32 +305,14 @@ namespace PruneDsl.SourceGenerators.Graph
                     case NodeKind.Cat:
                     {
                         var parts = node.Inputs.Select(n => _flat[n].Layout).ToList();
-                        if (parts.Any(p => p.Flattened))
-                        {
-                            node.Layout = NotFollowed(i, node, "it concatenates flattened tensors, whose columns PruneDsl cannot assign to channels; concatenate first, then flatten");
-                            break;
-                        }
-                        node.Layout = new Layout(parts.SelectMany(p => p.Segments).ToArray(),
-                            parts.All(p => p.Rank == Rank.Spatial) ? Rank.Spatial : parts.All(p => p.Rank == Rank.Features) ? Rank.Features : Rank.Unknown, false);
+                        node.Layout = parts.Any(p => p.Flattened)
+                            ? NotFollowed(node, "it concatenates flattened tensors, whose columns PruneDsl cannot assign to channels", "concatenate first, then flatten")
+                            : new Layout(parts.SelectMany(p => p.Segments).ToArray(),
+                                parts.All(p => p.Rank == Rank.Spatial) ? Rank.Spatial : parts.All(p => p.Rank == Rank.Features) ? Rank.Features : Rank.Unknown, false);
                         break;
                     }
                     case NodeKind.Opaque:
-                    {
-                        var text = node.Text ?? "'" + node.Node.Statement + "' is not followed";
-                        var anchor = node.Node.Fact >= 0 ? node.Owner.Facts[node.Node.Fact].Anchor : node.Node.Anchor;
-                        foreach (var input in node.Inputs)
-                            foreach (var segment in _flat[input].Layout.Segments)
-                                _opaque.Add((segment, text, anchor));
-                        var space = NewSpace("unknown", null);
-                        _opaque.Add((space, text, anchor));
-                        node.Layout = new Layout(new[] { space }, Rank.Unknown, false);
-                        break;
-                    }
-                    case NodeKind.Block:
-                        node.Layout = first;
-                        break;
-                    case NodeKind.Output:
-                        node.Layout = first;
+                        node.Layout = MarkOpaque(node, node.Text ?? Explain(node, "it is not followed", "see PD0008"));
                         break;
                 }
             }
@@ -333,54 +321,60 @@ namespace PruneDsl.SourceGenerators.Graph
         private Layout ApplyLayer(int index, Flat node, Layout input)
         {
             var layer = node.Layer!;
-            var sizes = layer.Sizes;
+            if (layer.Kind is LayerKind.Linear or LayerKind.Conv2d or LayerKind.BatchNorm2d && _calls.TryGetValue(node.Path, out var firstCall))
+            {
+                // Weight sharing: the same module's channels are the same channels at every call.
+                var text = Explain(node, "'" + node.Path + "' is called more than once in forward, and PruneDsl does not follow a module shared between calls", "give each call its own layer");
+                var layout = MarkOpaque(node, text);
+                var firstLayout = _flat[firstCall].Layout;
+                if (firstLayout.Segments.Length == 1) Union(firstLayout.Segments[0], layout.Segments[0], -1);
+                return layout;
+            }
+            _calls[node.Path] = index;
+
             switch (layer.Kind)
             {
                 case LayerKind.Linear:
+                case LayerKind.Conv2d when layer.Sizes.Groups == 1:
                 {
-                    _consumers.Add((index, input.Segments, input.Flattened));
-                    var space = NewSpace(node.Path, sizes.Out);
+                    var space = NewSpace(node.Path);
                     _producers.Add((space, index));
-                    return new Layout(new[] { space }, Rank.Features, false);
+                    return new Layout(new[] { space }, layer.Kind == LayerKind.Linear ? Rank.Features : Rank.Spatial, false);
                 }
-                case LayerKind.Conv2d when sizes.IsDepthwise:
-                    if (input.Segments.Length != 1)
-                        return NotFollowed(index, node, "'" + node.Path + "' is a depthwise convolution applied to a concatenation, which PruneDsl does not follow; apply it to each part");
-                    _perChannel.Add((input.Segments[0], index));
-                    _spaces[Find(input.Segments[0])].Width ??= sizes.Out;
-                    return new Layout(input.Segments, Rank.Spatial, false);
-                case LayerKind.Conv2d when sizes.Groups == 1:
-                {
-                    _consumers.Add((index, input.Segments, false));
-                    var space = NewSpace(node.Path, sizes.Out);
-                    _producers.Add((space, index));
-                    return new Layout(new[] { space }, Rank.Spatial, false);
-                }
+                case LayerKind.Conv2d when layer.Sizes.IsDepthwise:
+                    return input.Segments.Length == 1
+                        ? new Layout(input.Segments, Rank.Spatial, false)
+                        : NotFollowed(node, "'" + node.Path + "' is a depthwise convolution applied to a concatenation", "apply it to each part");
                 case LayerKind.Conv2d:
                 {
-                    var why = sizes.Groups is { } g
-                        ? "'" + node.Path + "' is a grouped convolution (groups = " + g.ToString(CultureInfo.InvariantCulture) + ", not a depthwise one with groups == in == out), whose channels can only be removed in whole groups"
+                    var why = layer.Sizes.Groups is { } g
+                        ? "'" + node.Path + "' is a grouped convolution (groups = " + g.ToString(CultureInfo.InvariantCulture) + ", not depthwise with groups == in_channels == out_channels), whose channels can only be removed in whole groups"
                         : "the groups of '" + node.Path + "' are not a compile-time constant, so PruneDsl cannot tell whether it is depthwise";
-                    var text = Explain(node, why, "give it groups: 1, or groups == in_channels == out_channels (depthwise), as constants");
-                    node.Text = text;
-                    foreach (var segment in input.Segments) _opaque.Add((segment, text, node.Node.Anchor));
-                    var space = NewSpace(node.Path, sizes.Out);
-                    _producers.Add((space, index));
-                    _opaque.Add((space, text, node.Node.Anchor));
-                    return new Layout(new[] { space }, Rank.Spatial, false);
+                    var layout = NotFollowed(node, why, "give it groups: 1, or groups == in_channels == out_channels (depthwise), as constants");
+                    if (layer.IsGated && node.Depth == 0) Report(DiagnosticDescriptors.ForwardNotFollowed, node.Node.Anchor, node.Text!, "'" + node.Path + "'");
+                    return layout;
                 }
                 case LayerKind.BatchNorm2d:
                 {
-                    var producer = node.Inputs[0];
-                    var direct = input.Segments.Length == 1 && _flat[producer] is { Kind: NodeKind.Layer, Layer.Produces: true } && _uses[producer] == 1;
+                    var producer = _flat[node.Inputs[0]];
+                    var direct = input.Segments.Length == 1
+                                 && producer is { Kind: NodeKind.Layer, Text: null, Uses: 1 }
+                                 && (producer.Layer!.Produces || producer.Layer.Sizes.IsDepthwise)
+                                 && producer.Instance == node.Instance && producer.Depth == node.Depth;
                     if (direct)
                     {
-                        _normalizers.Add((input.Segments[0], index, producer));
+                        _normalizers.Add(index);
                     }
                     else
                     {
-                        var how = HowAfterGate(producer);
-                        foreach (var segment in input.Segments) _normalizedAfterGate.Add((segment, index, how));
+                        var how = HowAfterGate(producer, node);
+                        node.Text = "'" + node.Node.Statement + "' in " + node.Owner.ClassName + ".forward: '" + node.Path + "' normalizes these channels after their participation gate ("
+                                    + how + "), so a pruned channel would leave its bias instead of 0; apply it directly to the output of the Conv2d that produces the channels";
+                        foreach (var segment in input.Segments)
+                        {
+                            _normalizedAfterGate.Add((segment, index, how));
+                            _opaque.Add((segment, node.Text, null));
+                        }
                     }
                     return new Layout(input.Segments, Rank.Spatial, false);
                 }
@@ -390,28 +384,27 @@ namespace PruneDsl.SourceGenerators.Graph
         }
 
         /// <summary>Why a BatchNorm2d's input is not its producer's direct output (for PD0027).</summary>
-        private string HowAfterGate(int input)
+        private static string HowAfterGate(Flat input, Flat bn) => input switch
         {
-            var node = _flat[input];
-            return node switch
-            {
-                { Kind: NodeKind.Layer, Layer.Produces: true } => "the output of '" + node.Path + "' is also used elsewhere, so its gate stays on '" + node.Path + "'",
-                { Kind: NodeKind.Layer, Layer.Kind: LayerKind.Conv2d } => "it follows the depthwise '" + node.Path + "'",
-                { Kind: NodeKind.Layer, Layer.Kind: LayerKind.BatchNorm2d } => "it follows another BatchNorm2d, '" + node.Path + "'",
-                { Kind: NodeKind.Same } => "it follows '" + node.Node.Statement + "'",
-                { Kind: NodeKind.Join } => "the channels were added together first",
-                { Kind: NodeKind.Cat } => "the channels were concatenated first",
-                { Kind: NodeKind.Input } => "it normalizes forward's input",
-                _ => "it does not follow the layer that produces the channels directly",
-            };
-        }
+            { Kind: NodeKind.Layer, Layer: { } layer } when layer.Produces || layer.Sizes.IsDepthwise =>
+                input.Instance != bn.Instance || input.Depth != bn.Depth
+                    ? "'" + input.Path + "' produces them inside another class"
+                    : "the output of '" + input.Path + "' is also used elsewhere, so its gate stays on '" + input.Path + "'",
+            { Kind: NodeKind.Layer, Layer.Kind: LayerKind.BatchNorm2d } => "it follows another BatchNorm2d, '" + input.Path + "'",
+            { Kind: NodeKind.Same } => "it follows '" + input.Node.Statement + "'",
+            { Kind: NodeKind.Join } => "the channels were added together first",
+            { Kind: NodeKind.Cat } => "the channels were concatenated first",
+            { Kind: NodeKind.Input } => "it normalizes forward's input",
+            _ => "it does not follow the layer that produces the channels directly",
+        };
 
         private Layout Join(int index, Flat node)
         {
             var parts = node.Inputs.Select(n => _flat[n].Layout).ToList();
             var first = parts[0];
             if (parts.Any(p => p.Segments.Length != first.Segments.Length || p.Flattened != first.Flattened))
-                return NotFollowed(index, node, "it adds tensors whose channels are laid out differently (a concatenation and a single tensor, or a flattened and a 4-D one)");
+                return NotFollowed(node, "it adds tensors whose channels are laid out differently (a concatenation and a single tensor, or a flattened and a 4-D one)",
+                    "add tensors of the same shape");
             foreach (var part in parts.Skip(1))
                 for (var k = 0; k < first.Segments.Length; k++)
                     Union(first.Segments[k], part.Segments[k], index);
@@ -419,16 +412,22 @@ namespace PruneDsl.SourceGenerators.Graph
             return new Layout(first.Segments, rank, first.Flattened);
         }
 
-        /// <summary>Marks a node's input spaces opaque (found while resolving) and returns an unknown layout.</summary>
-        private Layout NotFollowed(int index, Flat node, string why)
+        /// <summary>Marks a node's input spaces opaque with an explanation found while resolving; its result is an unknown space.</summary>
+        private Layout NotFollowed(Flat node, string why, string fix)
         {
-            var text = Explain(node, why, "see the diagnostic's page (PD0008)");
+            node.Text = Explain(node, why, fix);
+            return MarkOpaque(node, node.Text);
+        }
+
+        private Layout MarkOpaque(Flat node, string text)
+        {
+            node.Text = text;
+            var anchor = node.Node.Fact >= 0 ? node.Owner.Facts[node.Node.Fact].Anchor : node.Node.Anchor;
             foreach (var input in node.Inputs)
                 foreach (var segment in _flat[input].Layout.Segments)
-                    _opaque.Add((segment, text, node.Node.Anchor));
-            var space = NewSpace("unknown", null);
-            _opaque.Add((space, text, node.Node.Anchor));
-            node.Text = text;
+                    _opaque.Add((segment, text, anchor));
+            var space = NewSpace("unknown");
+            _opaque.Add((space, text, anchor));
             return new Layout(new[] { space }, Rank.Unknown, false);
         }
 
@@ -440,8 +439,8 @@ namespace PruneDsl.SourceGenerators.Graph
         /// <summary>Everything known about one coupling class after propagation.</summary>
         private sealed class Summary
         {
-            public int Root;
             public string Name = string.Empty;
+            public int Order;
             public int MinDepth = int.MaxValue;
             public readonly List<int> Producers = new();
             public readonly List<string> Ungated = new();
@@ -449,7 +448,6 @@ namespace PruneDsl.SourceGenerators.Graph
             public readonly List<(int Flat, string How)> NormalizedAfterGate = new();
             public bool IsInput;
             public bool IsOutput;
-            public bool Gated;
             public int SettingsFlat = -1;
         }
 
@@ -459,7 +457,8 @@ namespace PruneDsl.SourceGenerators.Graph
             Summary Of(int space)
             {
                 var root = Find(space);
-                if (!summaries.TryGetValue(root, out var summary)) summaries[root] = summary = new Summary { Root = root, IsInput = _spaces[root].IsInput };
+                if (!summaries.TryGetValue(root, out var summary))
+                    summaries[root] = summary = new Summary { Order = root, IsInput = _spaces[root].IsInput, Name = _spaces[root].Name };
                 return summary;
             }
 
@@ -479,17 +478,16 @@ namespace PruneDsl.SourceGenerators.Graph
 
             foreach (var summary in summaries.Values)
             {
-                // A space is named after its first producer (the name the runtime reports it by).
-                summary.Name = summary.Producers.Count > 0 ? _flat[summary.Producers[0]].Path : _spaces[summary.Root].Name;
+                // A space is named after its first producer (as the runtime reports it).
+                if (summary.Producers.Count > 0) summary.Name = _flat[summary.Producers[0]].Path;
                 var annotated = summary.Producers.Where(p => _flat[p].Layer!.IsGated).ToList();
                 if (annotated.Count == 0) continue;
                 summary.SettingsFlat = annotated[0];
                 if (summary.IsInput) summary.Ungated.Add("the input of forward");
                 foreach (var (space, flat) in _frees)
-                    if (Find(space) == summary.Root) summary.Ungated.Add("'" + _flat[flat].Node.Statement + "', a tensor made in forward");
+                    if (Find(space) == Find(summary.Order)) summary.Ungated.Add("'" + _flat[flat].Node.Statement + "', a tensor made in forward");
                 foreach (var producer in summary.Producers.Where(p => !_flat[p].Layer!.IsGated))
                     summary.Ungated.Add("the output of '" + _flat[producer].Path + "', which has no [ParticipationGroup]");
-                summary.Gated = summary.Ungated.Count == 0;
             }
             return summaries;
         }
@@ -500,20 +498,20 @@ namespace PruneDsl.SourceGenerators.Graph
         /// </summary>
         private void ReportSpaces(IEnumerable<Summary> summaries, bool usedAsBlock)
         {
-            foreach (var summary in summaries.OrderBy(s => s.Root))
+            foreach (var summary in summaries.OrderBy(s => s.Order))
             {
                 if (summary.MinDepth > 0 || summary.SettingsFlat < 0) continue;
                 if (usedAsBlock && (summary.IsInput || summary.IsOutput)) continue;
                 var gated = summary.Producers.Where(p => _flat[p].Layer!.IsGated).ToList();
 
-                if (!summary.Gated)
+                if (summary.Ungated.Count > 0)
                 {
                     var unannotated = summary.Producers.Where(p => !_flat[p].Layer!.IsGated).Select(p => "'" + _flat[p].Path + "'").ToList();
                     foreach (var producer in gated)
                     {
                         var layer = _flat[producer].Path;
                         var fix = unannotated.Count == summary.Ungated.Count
-                            ? "annotate " + Analyzers.Format.List(unannotated) + " with [ParticipationGroup] too (every group feeding one add is pruned with one shared participation), or remove [ParticipationGroup] from '" + layer + "'"
+                            ? "annotate " + Analyzers.Format.List(unannotated) + " with [ParticipationGroup] too (every layer feeding one add is pruned with one shared participation), or remove [ParticipationGroup] from '" + layer + "'"
                             : "remove [ParticipationGroup] from '" + layer + "': channels that forward's input or a tensor made in forward also carries cannot be removed";
                         Report(DiagnosticDescriptors.GroupOnUngatedPath, AnchorOfGroup(producer), layer, Analyzers.Format.List(summary.Ungated), fix);
                     }
@@ -528,13 +526,13 @@ namespace PruneDsl.SourceGenerators.Graph
                         Report(DiagnosticDescriptors.CoupledSettingsDiffer, AnchorOfGroup(producer), _flat[producer].Path, first.Path, JoinedAt(summary), difference);
                 }
                 foreach (var (flat, how) in summary.NormalizedAfterGate)
-                    Report(DiagnosticDescriptors.NormalizedAfterGate, _flat[flat].Node.Anchor, _flat[flat].Path, summary.Name, how);
+                    if (flat >= 0) Report(DiagnosticDescriptors.NormalizedAfterGate, _flat[flat].Node.Anchor, _flat[flat].Path, summary.Name, how);
                 foreach (var (text, anchor) in summary.Opaque)
-                    Report(DiagnosticDescriptors.ForwardNotFollowed, anchor, text, "'" + summary.Name + "'");
+                    if (anchor is not null) Report(DiagnosticDescriptors.ForwardNotFollowed, anchor, text, "'" + summary.Name + "'");
             }
         }
 
-        /// <summary>How two coupled groups' settings differ, or null when they agree.</summary>
+        /// <summary>How two coupled groups' settings differ (the second's value, then the first's), or null when they agree.</summary>
         private static string? Difference(GroupLayerModel first, GroupLayerModel other)
         {
             var parts = new List<string>();
@@ -575,8 +573,8 @@ namespace PruneDsl.SourceGenerators.Graph
         /// <summary>Where the layers of a space are joined, for messages: the first add (or branch) that joins it.</summary>
         private string JoinedAt(Summary summary)
         {
-            foreach (var (a, _, flat) in _joins)
-                if (Find(a) == summary.Root) return "joined at '" + _flat[flat].Node.Statement + "'";
+            foreach (var (a, flat) in _joins)
+                if (Find(a) == Find(summary.Order)) return "joined at '" + _flat[flat].Node.Statement + "'";
             return "in one channel space";
         }
 
@@ -589,15 +587,11 @@ namespace PruneDsl.SourceGenerators.Graph
             if (!_diagnostics.Contains(info)) _diagnostics.Add(info);
         }
 
-        // ---- the plan of this class: its DescribeChannels and its root statements ----
+        /// <summary>The plan of a block's class (memoised; null while it is being resolved: a cycle).</summary>
+        private ClassPlan? PlanOf(ClassGraph block) =>
+            _plans.TryGetValue(block.Identity, out var plan) ? plan : Resolve(block, _graphs, true, _plans).Plan;
 
-        private ClassPlan Plan(bool usedAsBlock)
-        {
-            var summaries = Summarize();
-            ReportSpaces(summaries.Values, usedAsBlock);
-            var writer = new PlanWriter(this, summaries);
-            return writer.Write();
-        }
+        // ---- the plan of this class: its DescribeChannels and its root statements ----
 
         /// <summary>Writes the statements of the class's own nodes (depth 0), in forward order.</summary>
         private sealed class PlanWriter
@@ -606,19 +600,25 @@ namespace PruneDsl.SourceGenerators.Graph
             private readonly Dictionary<int, Summary> _summaries;
             private readonly List<PlanStep> _steps = new();
             private readonly Dictionary<int, string> _variables = new();
+            private readonly Dictionary<int, string> _runtimeNames = new();
             private readonly List<int> _order = new();
-            private readonly HashSet<string> _names = new() { InputVariable, "plan", "prefix", "output" };
+            private readonly Dictionary<int, string> _members = new();
+            private readonly HashSet<string> _identifiers = new() { InputVariable, "plan", "prefix", "output", "Name" };
+            private readonly HashSet<string> _spaceNames = new();
+            private readonly HashSet<string> _described = new();
             private string? _lastStatement;
 
             public PlanWriter(Coupling coupling, Dictionary<int, Summary> summaries)
             {
                 _c = coupling;
                 _summaries = summaries;
+                // A local named like a field would hide it.
+                foreach (var layer in coupling._root.Layers) _identifiers.Add(layer.Name);
             }
 
             private void Step(PlanStep step, string? statement)
             {
-                var comment = statement is not null && statement != _lastStatement ? statement : null;
+                var comment = statement is not null && statement != _lastStatement ? "forward: " + statement : null;
                 if (statement is not null) _lastStatement = statement;
                 _steps.Add(comment is null ? step : step with { Comment = comment });
             }
@@ -629,17 +629,33 @@ namespace PruneDsl.SourceGenerators.Graph
                 var root = _c.Find(space);
                 if (_variables.TryGetValue(root, out var existing)) return existing;
                 var summary = _summaries[root];
-                var name = Unique(Identifier(summary.Name) + "Channels");
-                _variables[root] = name;
+                var name = UniqueName(summary.Name);
+                var variable = Unique(Identifier(name) + "Channels");
+                _variables[root] = variable;
+                _runtimeNames[root] = name;
                 _order.Add(root);
-                Step(new PlanStep(StepKind.Space, name, summary.Name), statement);
-                return name;
+                Step(new PlanStep(StepKind.Space, variable, name), statement);
+                if (summary.SettingsFlat < 0)
+                {
+                    // Spaces without producers that something reads must say why they have none (the runtime checks it).
+                    if (summary.Producers.Count == 0 && !summary.IsInput && summary.Opaque.Count == 0)
+                        Step(new PlanStep(StepKind.Ungated, variable, Text: Analyzers.Format.List(_c._frees.Where(f => _c.Find(f.Space) == root)
+                            .Select(f => "'" + _c._flat[f.Flat].Node.Statement + "', a tensor made in forward").DefaultIfEmpty("a tensor made in forward"))), statement);
+                }
+                return variable;
+            }
+
+            private string UniqueName(string name)
+            {
+                var candidate = name;
+                for (var n = 2; !_spaceNames.Add(candidate); n++) candidate = name + n.ToString(CultureInfo.InvariantCulture);
+                return candidate;
             }
 
             private string Unique(string name)
             {
                 var candidate = name;
-                for (var n = 2; !_names.Add(candidate); n++) candidate = name + n.ToString(CultureInfo.InvariantCulture);
+                for (var n = 2; !_identifiers.Add(candidate); n++) candidate = name + n.ToString(CultureInfo.InvariantCulture);
                 return candidate;
             }
 
@@ -658,40 +674,34 @@ namespace PruneDsl.SourceGenerators.Graph
                     switch (node.Kind)
                     {
                         case NodeKind.Input:
-                            _variables[_c.Find(node.Layout.Segments[0])] = InputVariable;
-                            _order.Add(_c.Find(node.Layout.Segments[0]));
+                        {
+                            var root = _c.Find(node.Layout.Segments[0]);
+                            _variables[root] = InputVariable;
+                            _runtimeNames[root] = InputVariable; // the outermost model names it so; a block's input is its caller's space
+                            _spaceNames.Add(InputVariable);
+                            _order.Add(root);
                             break;
+                        }
                         case NodeKind.Output:
                             outputs.Add(i);
                             break;
                         case NodeKind.Block:
                             WriteBlock(node, input);
                             break;
+                        case NodeKind.Layer when node.Layer!.Kind == LayerKind.BatchNorm2d && node.Text is null:
+                            Step(new PlanStep(StepKind.Normalizer, Variable(input.Segments[0], statement), node.Layer.Name, node.Layer.Access,
+                                Other: _members[node.Inputs[0]]), statement);
+                            break;
                         case NodeKind.Opaque:
-                        case NodeKind.Join or NodeKind.Cat when node.Text is not null:
+                        case NodeKind.Layer or NodeKind.Join or NodeKind.Cat when node.Text is not null:
                             WriteOpaque(node, node.Text!);
                             break;
-                        case NodeKind.Layer when node.Text is not null:
-                            // A grouped convolution: its input and output are opaque; its output channels are still its own.
-                            foreach (var segment in input.Segments.Distinct())
-                                Step(new PlanStep(StepKind.Opaque, Variable(segment, statement), Text: node.Text), statement);
-                            var own = Variable(node.Layout.Segments[0], statement);
-                            if (node.Layer!.Produces) Step(new PlanStep(StepKind.Producer, own, node.Layer.Name, node.Layer.Access), statement);
-                            Step(new PlanStep(StepKind.Opaque, own, Text: node.Text), statement);
-                            break;
                         case NodeKind.Layer when node.Layer!.Produces:
-                            WriteConsumers(node, input);
-                            Step(new PlanStep(StepKind.Producer, Variable(node.Layout.Segments[0], statement), node.Layer.Name, node.Layer.Access), statement);
+                            WriteConsumer(node, input);
+                            WriteMember(StepKind.Producer, i, node, node.Layout.Segments[0]);
                             break;
                         case NodeKind.Layer when node.Layer!.Kind == LayerKind.Conv2d:
-                            Step(new PlanStep(StepKind.PerChannel, Variable(input.Segments[0], statement), node.Layer.Name, node.Layer.Access), statement);
-                            break;
-                        case NodeKind.Layer when node.Layer!.Kind == LayerKind.BatchNorm2d:
-                            if (_c._normalizers.Any(n => n.Flat == i))
-                                Step(new PlanStep(StepKind.Normalizer, Variable(input.Segments[0], statement), node.Layer.Name, node.Layer.Access), statement);
-                            else
-                                foreach (var segment in input.Segments.Distinct())
-                                    Step(new PlanStep(StepKind.Opaque, Variable(segment, statement), Text: AfterGateText(node, i)), statement);
+                            WriteMember(StepKind.PerChannel, i, node, input.Segments[0]);
                             break;
                     }
                 }
@@ -699,29 +709,46 @@ namespace PruneDsl.SourceGenerators.Graph
                 var unseen = WriteUnseenLayers(seen);
                 var output = WriteOutput(outputs);
 
-                // The gates of the spaces this class owns: every space but its input's and its output's, in the order they were made.
-                var inputRoot = _variables.FirstOrDefault(v => v.Value == InputVariable).Key;
+                // The gates of the spaces this class owns, in the order they were made: every space but its input's and output's.
                 var outputRoot = _variables.FirstOrDefault(v => v.Value == output).Key;
+                var inputRoot = _variables.FirstOrDefault(v => v.Value == InputVariable).Key;
                 var hasInput = _variables.ContainsValue(InputVariable);
                 foreach (var root in _order)
                 {
                     if (hasInput && root == inputRoot || root == outputRoot) continue;
-                    Decide(_summaries[root], _variables[root], _steps);
+                    Decide(root, _variables[root], _steps);
                 }
                 foreach (var (variable, layer) in unseen)
                     AddGate(_c._root, layer, layer.Name, variable, _steps, true);
 
-                // As the outermost model: the output's space is the model's own too.
+                // As the outermost model: its output's space is its own too (its input's space is not gated: forward's input
+                // feeds it, so no channel of it can be removed), and forward returns the output.
                 var rootSteps = new List<PlanStep>();
-                if (output != InputVariable && _summaries.TryGetValue(outputRoot, out var outputSummary))
-                    Decide(outputSummary, "output", rootSteps);
+                if (output != InputVariable && _variables.ContainsValue(output)) Decide(outputRoot, "output", rootSteps);
+                rootSteps.Add(new PlanStep(StepKind.Output, "output"));
 
                 var describe = new EquatableArray<PlanStep>(_steps);
                 var gates = new List<GateInfo>();
                 _c.CollectGates(describe, string.Empty, gates, new HashSet<string> { _c._root.Identity });
                 foreach (var step in rootSteps)
                     if (step.Kind is StepKind.Gate or StepKind.Evolve) gates.Add(new GateInfo(step.Name!, step.Kind == StepKind.Gate));
-                return new ClassPlan(describe, output, new EquatableArray<PlanStep>(rootSteps), new EquatableArray<GateInfo>(gates));
+                var outputName = _variables.ContainsValue(output) ? _runtimeNames[outputRoot] : "output";
+                var hasPrune = _steps.Concat(rootSteps).Any(s => s.Kind == StepKind.Prune)
+                               || _steps.Any(s => s.Kind == StepKind.Block && _c._graphs.TryGetValue(s.Text!, out var g) && _c.PlanOf(g) is { HasPrune: true });
+                return new ClassPlan(describe, output, outputName, new EquatableArray<PlanStep>(rootSteps), new EquatableArray<GateInfo>(gates), hasPrune);
+            }
+
+            /// <summary>A producer or depthwise conv; its member is kept in a variable when a BatchNorm normalizes it.</summary>
+            private void WriteMember(StepKind kind, int index, Flat node, int space)
+            {
+                var normalized = _c._flat.Select((f, j) => (f, j)).Any(p => p.f.Inputs.Length > 0 && p.f.Inputs[0] == index && _c._normalizers.Contains(p.j));
+                string? member = null;
+                if (normalized)
+                {
+                    member = Unique(Identifier(node.Layer!.Name) + "Member");
+                    _members[index] = member;
+                }
+                Step(new PlanStep(kind, Variable(space, node.Node.Statement), node.Layer!.Name, node.Layer.Access, Other: member), node.Node.Statement);
             }
 
             private void WriteOpaque(Flat node, string text)
@@ -730,80 +757,75 @@ namespace PruneDsl.SourceGenerators.Graph
                 foreach (var inputNode in node.Inputs)
                     foreach (var segment in _c._flat[inputNode].Layout.Segments.Distinct())
                         Step(new PlanStep(StepKind.Opaque, Variable(segment, statement), Text: text), statement);
-                Step(new PlanStep(StepKind.Opaque, Variable(node.Layout.Segments[0], statement), Text: text), statement);
+                foreach (var segment in node.Layout.Segments.Distinct())
+                    if (!node.Inputs.Any(n => _c._flat[n].Layout.Segments.Any(s => _c.Find(s) == _c.Find(segment))))
+                        Step(new PlanStep(StepKind.Opaque, Variable(segment, statement), Text: text), statement);
             }
 
-            private string AfterGateText(Flat node, int index)
-            {
-                var how = _c._normalizedAfterGate.FirstOrDefault(n => n.Flat == index).How ?? "it does not follow its producer directly";
-                return "'" + node.Node.Statement + "' in " + node.Owner.ClassName + ".forward: '" + node.Path + "' normalizes these channels after their participation gate (" + how
-                       + "), so a pruned channel would leave its bias instead of 0; apply it directly to the output of the Conv2d that produces the channels";
-            }
-
-            private void WriteConsumers(Flat node, Layout input)
+            private void WriteConsumer(Flat node, Layout input)
             {
                 var layer = node.Layer!;
                 var statement = node.Node.Statement;
-                var segments = input.Segments;
-                var widths = segments.Select(_c.Width).ToArray();
+                var parts = input.Segments.Select(s => Variable(s, statement)).ToList();
                 var flatten = input.Flattened && layer.Kind == LayerKind.Linear;
-                long? total = widths.All(w => w is not null) ? widths.Sum(w => w!.Value) : null;
-                long before = 0;
-                for (var k = 0; k < segments.Length; k++)
+                if (layer.SparseGroup > 1 && (flatten || parts.Count > 1))
                 {
-                    var space = Variable(segments[k], statement);
-                    if ((k > 0 || flatten) && (total is null))
-                    {
-                        var unknown = segments.Where((_, j) => widths[j] is null).Select(s => "'" + _summaries[_c.Find(s)].Name + "'");
-                        Step(new PlanStep(StepKind.Opaque, space, Text: Explain(node,
-                            "the width of " + Analyzers.Format.List(unknown) + " is not a compile-time constant, so PruneDsl cannot tell which of '" + layer.Name + "''s inputs its channels are",
-                            "give the layers that produce them constant sizes")), statement);
-                        continue;
-                    }
-                    Step(flatten
-                        ? new PlanStep(StepKind.FlattenConsumer, space, layer.Name, layer.Access, before, total!.Value)
-                        : new PlanStep(StepKind.Consumer, space, layer.Name, layer.Access, before), statement);
-                    before += widths[k] ?? 0;
+                    var text = Explain(node, "'" + layer.Name + "' is an N:M sparse Linear reading a flattened or concatenated tensor, whose N:M groups PruneDsl cannot keep whole",
+                        "give it a tensor of one space's channels");
+                    foreach (var part in parts.Distinct()) Step(new PlanStep(StepKind.Opaque, part, Text: text), statement);
+                    return;
                 }
+                if (flatten)
+                    Step(new PlanStep(StepKind.FlattenConsumer, parts[0], layer.Name, layer.Access, Other: string.Join(", ", parts)), statement);
+                else if (parts.Count > 1)
+                    Step(new PlanStep(StepKind.ConcatConsumer, parts[0], layer.Name, layer.Access, Other: string.Join(", ", parts)), statement);
+                else
+                    Step(new PlanStep(StepKind.Consumer, parts[0], layer.Name, layer.Access, Groups: layer.SparseGroup), statement);
             }
 
             private void WriteBlock(Flat node, Layout input)
             {
                 var layer = node.Layer!;
                 var statement = node.Node.Statement;
-                string inputVariable;
-                if (input.Segments.Length == 1 && !input.Flattened)
+                var outputSegments = node.Output >= 0 ? _c._flat[node.Output].Layout.Segments : System.Array.Empty<int>();
+                if (!_described.Add(layer.Name) || input.Segments.Length != 1 || input.Flattened)
                 {
-                    inputVariable = Variable(input.Segments[0], statement);
-                }
-                else
-                {
-                    // DescribeChannels takes one space: a concatenated or flattened input is described as an unknown one.
-                    var text = Explain(node, "'" + layer.Name + "' is a block called on a concatenated or flattened tensor, and a block's input is one channel space",
-                        "concatenate inside the block, or call it on one tensor");
-                    foreach (var segment in input.Segments.Distinct()) Step(new PlanStep(StepKind.Opaque, Variable(segment, statement), Text: text), statement);
-                    inputVariable = Unique(Identifier(layer.Name) + "Input");
-                    Step(new PlanStep(StepKind.Space, inputVariable, layer.Name + ".input"), statement);
-                    Step(new PlanStep(StepKind.Opaque, inputVariable, Text: text), statement);
+                    // DescribeChannels describes a block once, on one space.
+                    var text = Explain(node, _described.Contains(layer.Name) && input.Segments.Length == 1 && !input.Flattened
+                            ? "'" + layer.Name + "' is called more than once in forward, and PruneDsl does not follow a block shared between calls"
+                            : "'" + layer.Name + "' is a block called on a concatenated or flattened tensor, and a block's input is one channel space",
+                        "give each call its own block, called on one tensor");
+                    foreach (var segment in input.Segments.Concat(outputSegments).Select(_c.Find).Distinct())
+                        Step(new PlanStep(StepKind.Opaque, Variable(segment, statement), Text: text), statement);
+                    return;
                 }
 
-                var block = _c._graphs[layer.Block!];
-                var returnsInput = _c.PlanOf(block) is { ReturnsInput: true };
-                var name = Unique(Identifier(layer.Name) + "Channels");
-                Step(new PlanStep(StepKind.Block, name, layer.Name, layer.Access, Other: inputVariable, Text: layer.Block), statement);
-                var outputSegments = node.Output >= 0 ? _c._flat[node.Output].Layout.Segments : System.Array.Empty<int>();
+                var inputVariable = Variable(input.Segments[0], statement);
+                var blockPlan = _c.PlanOf(_c._graphs[layer.Block!]);
+                var returnsInput = blockPlan is { ReturnsInput: true };
+                // A block whose output is its input's space (an identity residual) returns the space it was given.
+                var variable = returnsInput ? inputVariable : Unique(Identifier(layer.Name) + "Channels");
+                Step(new PlanStep(StepKind.Block, variable, layer.Name, layer.Access, Text: layer.Block, Other: inputVariable), statement);
+                foreach (var name in Descendants(layer.Name, _c._graphs[layer.Block!])) _spaceNames.Add(name);
                 if (outputSegments.Length != 1 || returnsInput) return;
                 var root = _c.Find(outputSegments[0]);
                 if (_variables.TryGetValue(root, out var existing))
                 {
-                    Step(new PlanStep(StepKind.Couple, existing, Other: name), statement);
+                    Step(new PlanStep(StepKind.Join, existing, Other: variable), statement);
                 }
                 else
                 {
-                    _variables[root] = name;
+                    _variables[root] = variable;
+                    _runtimeNames[root] = Qualify(layer.Name, blockPlan?.OutputName ?? "output");
                     _order.Add(root);
                 }
             }
+
+            /// <summary>The names a block's spaces take (so that this class's own spaces do not collide with them).</summary>
+            private IEnumerable<string> Descendants(string prefix, ClassGraph block) =>
+                _c.PlanOf(block) is { } plan
+                    ? plan.Describe.Where(s => s.Kind == StepKind.Space).Select(s => Qualify(prefix, s.Name!))
+                    : Enumerable.Empty<string>();
 
             /// <summary>[ParticipationGroup] layers forward does not call where PruneDsl can follow them: a space each, gated and opaque.</summary>
             private List<(string Variable, LayerInfo Layer)> WriteUnseenLayers(HashSet<string> seen)
@@ -817,7 +839,8 @@ namespace PruneDsl.SourceGenerators.Graph
                         : root.HasForward ? "forward does not call it" : "the class declares no 'Tensor forward(Tensor)'";
                     var text = "'" + layer.Name + "' in " + root.ClassName + ".forward is not followed: " + why + "; call it in forward itself, as " + layer.Name + ".call(x)";
                     var space = Unique(Identifier(layer.Name) + "Channels");
-                    _steps.Add(new PlanStep(StepKind.Space, space, layer.Name, Comment: "'" + layer.Name + "': not called in forward where PruneDsl can follow it"));
+                    var comment = "'" + layer.Name + "': not called in forward where PruneDsl can follow it";
+                    _steps.Add(new PlanStep(StepKind.Space, space, UniqueName(layer.Name), Comment: comment));
                     _steps.Add(new PlanStep(StepKind.Producer, space, layer.Name, layer.Access));
                     _steps.Add(new PlanStep(StepKind.Opaque, space, Text: text));
                     result.Add((space, layer));
@@ -832,31 +855,31 @@ namespace PruneDsl.SourceGenerators.Graph
                 var layouts = outputs.Select(o => _c._flat[o].Layout).ToList();
                 if (layouts.Count > 0 && layouts.All(l => l.Segments.Length == 1 && !l.Flattened && _c.Find(l.Segments[0]) == _c.Find(layouts[0].Segments[0])))
                     return Variable(layouts[0].Segments[0], _c._flat[outputs[0]].Node.Statement);
+                // Several spaces side by side (or none): each is opaque, and the output is one unknown space.
+                var text = _c._root.ClassName + ".forward returns " + (outputs.Count == 0 ? "no tensor PruneDsl follows" : "a concatenation or a flattened tensor")
+                           + ", which PruneDsl describes as one unknown channel space; return one tensor of one space's channels";
+                var statement = "return";
+                foreach (var segment in layouts.SelectMany(l => l.Segments).Select(_c.Find).Distinct())
+                    Step(new PlanStep(StepKind.Opaque, Variable(segment, statement), Text: text), statement);
                 var output = Unique("outputChannels");
-                var why = _c._root.ClassName + ".forward returns " + (outputs.Count == 0 ? "no tensor PruneDsl follows" : "a concatenation or a flattened tensor")
-                          + ", which a model that uses it as a block sees as one unknown channel space";
-                _steps.Add(new PlanStep(StepKind.Space, output, "output", Comment: _c._root.ClassName + ".forward returns"));
-                _steps.Add(new PlanStep(StepKind.Opaque, output, Text: why));
+                var name = UniqueName("output");
+                Step(new PlanStep(StepKind.Space, output, name), statement);
+                Step(new PlanStep(StepKind.Opaque, output, Text: text), statement);
+                _variables[-1] = output;
+                _runtimeNames[-1] = name;
                 return output;
             }
 
-            /// <summary>The gate statement of a space with [ParticipationGroup] producers: Gate or Evolve (and Prune), or Ungated with why.</summary>
-            private void Decide(Summary summary, string variable, List<PlanStep> steps)
+            /// <summary>The gate of a space with [ParticipationGroup] producers (Gate or Evolve, and Prune), and Ungated with why.</summary>
+            private void Decide(int root, string variable, List<PlanStep> steps)
             {
-                if (summary.SettingsFlat < 0) return;
-                if (!summary.Gated)
-                {
-                    steps.Add(new PlanStep(StepKind.Ungated, variable, summary.Name, Text: Analyzers.Format.List(summary.Ungated)));
-                    return;
-                }
+                if (!_summaries.TryGetValue(root, out var summary) || summary.SettingsFlat < 0) return;
                 var owner = _c._flat[summary.SettingsFlat];
-                AddGate(owner.Owner, owner.Layer!, summary.Name, variable, steps, owner.Depth == 0);
+                AddGate(owner.Owner, owner.Layer!, _runtimeNames[root], variable, steps, owner.Depth == 0, owner.Instance);
+                if (summary.Ungated.Count > 0)
+                    steps.Add(new PlanStep(StepKind.Ungated, variable, Text: Analyzers.Format.List(summary.Ungated)));
             }
         }
-
-        /// <summary>The plan of a block's class (memoised; null while it is being resolved: a cycle).</summary>
-        private ClassPlan? PlanOf(ClassGraph block) =>
-            _plans.TryGetValue(block.Identity, out var plan) ? plan : Resolve(block, _graphs, true, _plans).Plan;
 
         private void CollectGates(EquatableArray<PlanStep> steps, string prefix, List<GateInfo> gates, HashSet<string> active)
         {
@@ -864,29 +887,37 @@ namespace PruneDsl.SourceGenerators.Graph
             {
                 if (step.Kind is StepKind.Gate or StepKind.Evolve)
                 {
-                    gates.Add(new GateInfo(prefix + step.Name, step.Kind == StepKind.Gate));
+                    gates.Add(new GateInfo(Qualify(prefix, step.Name!), step.Kind == StepKind.Gate));
                 }
                 else if (step.Kind == StepKind.Block && step.Text is { } identity && _graphs.TryGetValue(identity, out var block) && active.Add(identity))
                 {
-                    if (PlanOf(block) is { } plan) CollectGates(plan.Describe, prefix + step.Name + ".", gates, active);
+                    if (PlanOf(block) is { } plan) CollectGates(plan.Describe, Qualify(prefix, step.Name!), gates, active);
                     active.Remove(identity);
                 }
             }
         }
 
-        /// <summary>Gate (or Evolve) the space with a group's settings, and Prune it when the group has [Prune].</summary>
-        private static void AddGate(ClassGraph owner, LayerInfo layer, string spaceName, string variable, List<PlanStep> steps, bool own)
+        /// <summary>Gate (or Evolve) a space with a group's settings, and Prune it when the group has [Prune].</summary>
+        /// <param name="owner">The class that declares the group's layer.</param>
+        /// <param name="layer">The group's layer.</param>
+        /// <param name="spaceName">The space's name (what the runtime calls the gate).</param>
+        /// <param name="variable">The space's variable.</param>
+        /// <param name="steps">Where the statements go.</param>
+        /// <param name="own">Whether the layer is this class's own (else a block's: its settings are that class's fields).</param>
+        /// <param name="instance">For a block's layer, the block's prefix (the group's name is qualified with it).</param>
+        private static void AddGate(ClassGraph owner, LayerInfo layer, string spaceName, string variable, List<PlanStep> steps, bool own, string instance = "")
         {
             var group = layer.Group!;
-            var settings = (own ? string.Empty : owner.QualifiedName + ".") + Names.Pascal(layer.Name);
-            steps.Add(new PlanStep(group.IsGame ? StepKind.Gate : StepKind.Evolve, variable, spaceName, Text: settings + (group.IsGame ? "Cost" : "Dynamics")));
+            var settings = (own ? string.Empty : owner.QualifiedName + ".") + Emit.Names.Pascal(layer.Name);
+            var origin = Qualify(instance, layer.Name);
+            steps.Add(new PlanStep(group.IsGame ? StepKind.Gate : StepKind.Evolve, variable, spaceName, Text: settings + (group.IsGame ? "Cost" : "Dynamics"), Other: origin));
             if (group.Prune is not null)
-                steps.Add(new PlanStep(StepKind.Prune, variable, spaceName, Text: settings + "Prune"));
+                steps.Add(new PlanStep(StepKind.Prune, variable, spaceName, Text: settings + "Prune", Other: origin));
         }
 
         private static string Identifier(string name)
         {
-            var pascal = Names.Pascal(name.Replace('.', '_'));
+            var pascal = Emit.Names.Pascal(name.Replace('.', '_'));
             return char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
         }
     }

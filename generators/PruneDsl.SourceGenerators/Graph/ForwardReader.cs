@@ -124,7 +124,7 @@ namespace PruneDsl.SourceGenerators.Graph
                 case IReturnOperation @return:
                     At(operation);
                     if (@return.ReturnedValue is { } returned)
-                        Add(NodeKind.Output, Rank.Unknown, new[] { Tensor(returned) });
+                        Add(NodeKind.Output, Rank.Unknown, new[] { Tensor(returned) }, at: @return.Syntax);
                     return;
                 case IConditionalOperation branch:
                     ReadBranch(branch);
@@ -193,7 +193,7 @@ namespace PruneDsl.SourceGenerators.Graph
                 var inputs = new[] { a, b }.Where(n => n >= 0).ToArray();
                 Bind(symbol, fact >= 0
                     ? Add(NodeKind.Opaque, Rank.Unknown, inputs, fact: fact)
-                    : Add(NodeKind.Join, inputs.Select(RankOf).Distinct().Count() == 1 ? RankOf(inputs[0]) : Rank.Unknown, inputs));
+                    : Add(NodeKind.Join, inputs.Select(RankOf).Distinct().Count() == 1 ? RankOf(inputs[0]) : Rank.Unknown, inputs, at: branch.Syntax));
             }
         }
 
@@ -297,7 +297,7 @@ namespace PruneDsl.SourceGenerators.Graph
             if (inputs.Length == 0) return -1;
             if (inputs.Length == 1 && (a < 0 || b < 0) && AttributeNames.IsTensor(conditional.Type))
                 inputs = new[] { inputs[0], Add(NodeKind.Free, Rank.Unknown, statement: Code((a < 0 ? conditional.WhenTrue : conditional.WhenFalse!).Syntax)) };
-            return inputs.Length == 1 ? inputs[0] : Add(NodeKind.Join, RankOf(inputs[0]), inputs);
+            return inputs.Length == 1 ? inputs[0] : Add(NodeKind.Join, RankOf(inputs[0]), inputs, at: conditional.Syntax);
         }
 
         private int Invocation(IInvocationOperation invocation)
@@ -365,11 +365,10 @@ namespace PruneDsl.SourceGenerators.Graph
                         return Opaque(FactKind.UnsupportedOp, syntax,
                             "'" + layer.Name + "' is applied to a 4-D tensor without flatten, so it acts on its last dimension, not its channels",
                             "flatten it first (x.flatten(1)) or pool it to one value per channel", new[] { input });
-                    return Add(NodeKind.Layer, Rank.Features, new[] { input }, layer.Name);
+                    return Add(NodeKind.Layer, Rank.Features, new[] { input }, layer.Name, at: syntax);
                 case LayerKind.Conv2d:
-                    return Add(NodeKind.Layer, Rank.Spatial, new[] { input }, layer.Name, anchor: null);
                 case LayerKind.BatchNorm2d:
-                    return Add(NodeKind.Layer, Rank.Spatial, new[] { input }, layer.Name, anchor: Anchors.InForward(_identity, _forward, syntax));
+                    return Add(NodeKind.Layer, Rank.Spatial, new[] { input }, layer.Name, at: syntax);
                 case LayerKind.Elementwise:
                     return Add(NodeKind.Same, RankOf(input), new[] { input }, layer.Name);
                 case LayerKind.Flatten:
@@ -381,7 +380,7 @@ namespace PruneDsl.SourceGenerators.Graph
                     foreach (var child in layer.Children) value = Apply(child, value, syntax);
                     return value;
                 case LayerKind.Block:
-                    return Add(NodeKind.Block, Rank.Unknown, new[] { input }, layer.Name);
+                    return Add(NodeKind.Block, Rank.Unknown, new[] { input }, layer.Name, at: syntax);
             }
             return Opaque(FactKind.UnseenModule, syntax,
                 layer.Kind == LayerKind.Sequential
@@ -427,7 +426,7 @@ namespace PruneDsl.SourceGenerators.Graph
                         "scale by a number, or keep the channels that can be pruned out of it", touched);
                     break;
                 case OpKind.Add when operands.Count == 2:
-                    result = Add(NodeKind.Join, RankOf(input), new[] { NodeOrFree(nodes[0], operands[0]), NodeOrFree(nodes[1], operands[1]) });
+                    result = Add(NodeKind.Join, RankOf(input), new[] { NodeOrFree(nodes[0], operands[0]), NodeOrFree(nodes[1], operands[1]) }, at: invocation.Syntax);
                     break;
                 case OpKind.Add:
                     result = Opaque(FactKind.UnsupportedOp, invocation.Syntax, "it adds a number to every element, so a pruned channel would not stay 0",
@@ -511,9 +510,9 @@ namespace PruneDsl.SourceGenerators.Graph
                     parts is null ? "PruneDsl reads the tensors of cat only from an array or list written in the call" : "its dimension is not a non-negative constant",
                     "write cat(new[] { a, b }, 1)", touched);
             var all = nodes!.Select((n, i) => NodeOrFree(n, parts[i])).ToArray();
-            if (dim == 1) return Add(NodeKind.Cat, all.All(n => RankOf(n) == Rank.Spatial) ? Rank.Spatial : Rank.Unknown, all);
+            if (dim == 1) return Add(NodeKind.Cat, all.All(n => RankOf(n) == Rank.Spatial) ? Rank.Spatial : Rank.Unknown, all, at: invocation.Syntax);
             // Along the batch or a spatial dimension the channels line up: they are one coupling class.
-            return Add(NodeKind.Join, RankOf(all[0]), all);
+            return Add(NodeKind.Join, RankOf(all[0]), all, at: invocation.Syntax);
         }
 
         /// <summary>The elements of an array creation, a collection expression or a list initializer written in place.</summary>
@@ -550,7 +549,7 @@ namespace PruneDsl.SourceGenerators.Graph
             switch (kind)
             {
                 case BinaryOperatorKind.Add or BinaryOperatorKind.Subtract when leftTensor && rightTensor:
-                    return Add(NodeKind.Join, RankOf(a >= 0 ? a : b), new[] { NodeOrFree(a, left), NodeOrFree(b, right) });
+                    return Add(NodeKind.Join, RankOf(a >= 0 ? a : b), new[] { NodeOrFree(a, left), NodeOrFree(b, right) }, at: operation.Syntax);
                 case BinaryOperatorKind.Add or BinaryOperatorKind.Subtract:
                     return Opaque(FactKind.UnsupportedOp, operation.Syntax, "it adds a number to every element, so a pruned channel would not stay 0",
                         "add tensors only, or fold the constant into a layer's bias", touched);
@@ -661,8 +660,10 @@ namespace PruneDsl.SourceGenerators.Graph
 
         private Rank RankOf(int node) => node >= 0 && node < _ranks.Count ? _ranks[node] : Rank.Unknown;
 
-        private int Add(NodeKind kind, Rank rank, IEnumerable<int>? inputs = null, string? layer = null, int fact = -1, SourceAnchor? anchor = null, string? statement = null)
+        private int Add(NodeKind kind, Rank rank, IEnumerable<int>? inputs = null, string? layer = null, int fact = -1, SyntaxNode? at = null, string? statement = null)
         {
+            // Nodes the resolution may report about carry where they are (relative to forward: stable under edits elsewhere).
+            var anchor = at is null ? null : Anchors.InForward(_identity, _forward, at);
             _nodes.Add(new GraphNode(kind, new EquatableArray<int>(inputs ?? Enumerable.Empty<int>()), layer, statement ?? _statement, fact, anchor));
             _ranks.Add(rank);
             return _nodes.Count - 1;

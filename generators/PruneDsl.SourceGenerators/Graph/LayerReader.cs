@@ -19,10 +19,11 @@ namespace PruneDsl.SourceGenerators.Graph
         /// <summary>The module fields of <paramref name="type"/>, with the symbol of each top-level field.</summary>
         /// <param name="type">The model class.</param>
         /// <param name="groups">The [ParticipationGroup] settings by field name.</param>
+        /// <param name="sparse">The [Sparsity] layers by field name.</param>
         /// <param name="compilation">The compilation, to bind the initializers.</param>
         /// <param name="cancellationToken">Cancels the build.</param>
         public static List<(IFieldSymbol Field, LayerInfo Layer)> Read(INamedTypeSymbol type, IReadOnlyDictionary<string, GroupLayerModel> groups,
-            Compilation compilation, CancellationToken cancellationToken)
+            IReadOnlyDictionary<string, SparseLayerModel> sparse, Compilation compilation, CancellationToken cancellationToken)
         {
             var fields = type.GetMembers().OfType<IFieldSymbol>()
                 .Where(f => !f.IsStatic && !f.IsImplicitlyDeclared && f.Type is INamedTypeSymbol t && IsModuleType(t))
@@ -57,19 +58,25 @@ namespace PruneDsl.SourceGenerators.Graph
                     }
                 }
                 groups.TryGetValue(field.Name, out var group);
-                result.Add((field, Layer(field.Name, field.Name, (INamedTypeSymbol)field.Type, declaration, group)));
+                var layer = Layer(field.Name, Reserved.Contains(field.Name) ? "this." + field.Name : field.Name, (INamedTypeSymbol)field.Type, declaration, group);
+                if (sparse.TryGetValue(field.Name, out var nm)) layer = layer with { SparseGroup = nm.M };
+                result.Add((field, layer));
             }
             return result;
         }
 
+        /// <summary>The names generated methods give their parameters and locals: a field of such a name is reached as <c>this.name</c>.</summary>
+        private static readonly HashSet<string> Reserved = new() { "plan", "input", "prefix", "Name", "output", "copies", "inference", "device" };
+
         private static LayerInfo Layer(string name, string access, INamedTypeSymbol type, LayerDeclaration? declaration, GroupLayerModel? group)
         {
             var kind = Torch.KindOf(type, declaration?.Factory);
-            string? block = null;
+            string? block = null, blockType = null;
             if (kind == LayerKind.Other && !type.DeclaringSyntaxReferences.IsEmpty && IsModel(type))
             {
                 kind = LayerKind.Block;
                 block = ModelBuilder.Identity(type);
+                blockType = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
             }
 
             var children = EquatableArray<LayerInfo>.Empty;
@@ -85,7 +92,7 @@ namespace PruneDsl.SourceGenerators.Graph
                     null,
                     EquatableArray<LayerInfo>.Empty)));
             }
-            return new LayerInfo(name, access, kind, type.Name, declaration?.Sizes ?? LayerSizes.Unknown, group, block, children);
+            return new LayerInfo(name, access, kind, type.Name, declaration?.Sizes ?? LayerSizes.Unknown, group, block, children, BlockType: blockType);
         }
 
         /// <summary>

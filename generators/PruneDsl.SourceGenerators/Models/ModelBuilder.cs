@@ -135,13 +135,12 @@ namespace PruneDsl.SourceGenerators.Models
             if (canGenerate && (groups.Count > 0 || sparse.Count > 0))
             {
                 // forward, read into the channel graph (Graph/): its layers' sizes and the data flow of forward, bound once per class.
-                var layers = LayerReader.Read(type, groups.ToDictionary(g => g.FieldName), compilation, cancellationToken);
+                var layers = LayerReader.Read(type, groups.ToDictionary(g => g.FieldName), sparse.ToDictionary(l => l.FieldName), compilation, cancellationToken);
                 graph = ForwardReader.Read(type, identity, layers, compilation, cancellationToken);
-
-                var linearFields = configuration.LinearFields.Select(f => f.Name).ToList();
-                var inference = InferenceModelBuilder.TryBuild(type, linearFields, cancellationToken, out var reason);
+                var inference = InferenceModelBuilder.TryBuild(type, graph.Layers.ToList(), cancellationToken, out var reason);
                 if (inference is null)
                     diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoInferenceModule, TypeLocation(), name, reason ?? "of its shape"));
+                graph = graph with { HasInference = inference is not null };
                 model = new PruneModel(
                     type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                     new EquatableArray<ContainingTypeModel>(Containers(type).Reverse().Select(Declaration)),

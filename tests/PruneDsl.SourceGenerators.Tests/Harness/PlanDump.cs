@@ -47,8 +47,7 @@ internal static class PlanDump
         var parts = new List<string> { s.Kind.ToString(), s.Space };
         if (s.Name is not null) parts.Add(s.Name);
         if (s.Other is not null) parts.Add("<- " + s.Other);
-        if (s.Kind is StepKind.Consumer or StepKind.FlattenConsumer) parts.Add("@" + s.Offset);
-        if (s.Kind == StepKind.FlattenConsumer) parts.Add("of " + s.Total);
+        if (s.Groups != 1) parts.Add("whole groups of " + s.Groups);
         if (s.Text is not null && s.Kind is StepKind.Gate or StepKind.Evolve or StepKind.Prune) parts.Add(s.Text);
         if (s.Text is not null && s.Kind is StepKind.Opaque or StepKind.Ungated) parts.Add("| " + s.Text);
         return string.Join(" ", parts);
