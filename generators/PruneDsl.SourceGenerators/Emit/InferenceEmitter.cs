@@ -45,7 +45,8 @@ namespace PruneDsl.SourceGenerators.Emit
             w.Line("Compact();");
             w.Line("var inference = InferenceModule(ChannelPlan.InferenceCopies(), \"\");");
             w.Line("inference.eval();");
-            w.Line("return inference.to(device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));");
+            // TorchSharp's Module.to is an extension method: called by its class, so the user's usings do not matter.
+            w.Line("return global::TorchSharp.ModuleExtensionMethods.to(inference, device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));");
             w.Close();
 
             w.Member();
