@@ -64,7 +64,7 @@ namespace PruneDsl.SourceGenerators.Diagnostics
         /// <summary>PD0006: the user's forward cannot be copied into a standalone inference module.</summary>
         public static readonly DiagnosticDescriptor NoInferenceModule = new(
             "PD0006", "No inference module generated",
-            "No inference module is generated for '{0}' because {1}; training, pruning and compaction are unaffected. An inference module copies forward(), so forward may use only the model's Linear, Conv2d, BatchNorm2d, pooling, dropout, activation and Flatten fields, its blocks (fields of PruneDsl model classes that have inference modules) and static members.",
+            "No inference module is generated for '{0}' because {1}; training, pruning and compaction are unaffected. An inference module copies forward(), so forward may use only the model's Linear, Conv2d, BatchNorm2d, pooling, dropout, activation and Flatten fields, its blocks (fields of PruneDsl model classes that have inference modules) and static members written with their class name.",
             GenerationCategory, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0006"));
 
         /// <summary>PD0007: a type that contains a model class is not partial.</summary>
@@ -178,6 +178,12 @@ namespace PruneDsl.SourceGenerators.Diagnostics
             "'{0}': the cost pull Gamma + 2*Beta*||theta_i||^2 = {1} outweighs every group's benefit (at most about Alpha*{2} under a mean-reduced loss), so the costs decay every participation alike, and, with the weights growing to hold s_i*theta_i, every participation falls below Epsilon = {3} after about {4} of T = {5} updates ({6}): the layer is pruned whole and the network dies; set {7}",
             CostCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0024"));
 
+        /// <summary>PD0028: a [Sparsity] on a Conv2d whose N:M groups would straddle filters or kernel positions.</summary>
+        public static readonly DiagnosticDescriptor SparsityStraddlesFilters = new(
+            "PD0028", "N:M groups straddle a convolution's filters",
+            "'{0}' is {1}: each filter has in_channels/groups*kh*kw = {2} weights, {3}; N:M sparsity keeps N of every M consecutive weights of a filter, so {4}",
+            SparsityCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0028"));
+
         /// <summary>PD0025: groups whose channels are coupled (added together) with different settings.</summary>
         public static readonly DiagnosticDescriptor CoupledSettingsDiffer = new(
             "PD0025", "Coupled groups with different settings",
@@ -206,6 +212,7 @@ namespace PruneDsl.SourceGenerators.Diagnostics
         public static ImmutableArray<DiagnosticDescriptor> Analyzer { get; } = ImmutableArray.Create(
             InvalidSetting, CostCannotPrune, L1BudgetTooSmall, StepOvershoots, StepDiverges, CompetitionNotUnique,
             CompetitionCost, GroupOnOutputLayer, InvalidSparsityPattern, SparsityWidthNotDivisible,
-            SparsityNotTensorCorePattern, AttributeHasNoEffect, RedundantCostOverride, GateBypassed, CostCollapsesLayer);
+            SparsityNotTensorCorePattern, AttributeHasNoEffect, RedundantCostOverride, GateBypassed, CostCollapsesLayer,
+            SparsityStraddlesFilters);
     }
 }

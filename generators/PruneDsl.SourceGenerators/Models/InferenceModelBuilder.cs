@@ -95,6 +95,7 @@ namespace PruneDsl.SourceGenerators.Models
             // model together, on every edit): a name that stands alone and is not declared inside forward refers to a
             // member of the class if the class or a base class has an instance member of that name.
             var instanceMembers = InstanceMemberNames(type);
+            var staticMembers = new HashSet<string>(type.GetMembers().Where(m => m.IsStatic && m.CanBeReferencedByName || m is INamedTypeSymbol).Select(m => m.Name));
             var declared = DeclaredNames(syntax);
             foreach (var node in body.DescendantNodesAndSelf())
             {
@@ -106,6 +107,11 @@ namespace PruneDsl.SourceGenerators.Models
                 }
                 if (node is not SimpleNameSyntax name || !StandsAlone(name)) continue;
                 var text = name.Identifier.ValueText;
+                if (!declared.Contains(text) && staticMembers.Contains(text))
+                {
+                    reason = "its forward uses '" + text + "', a static member of '" + type.Name + "' that the inference module (a class of its own) cannot reach unqualified; write " + type.Name + "." + text;
+                    return null;
+                }
                 if (declared.Contains(text) || !instanceMembers.Contains(text) || allowed.Contains(text)) continue;
                 reason = "its forward uses '" + text + "', " + (unsupported.TryGetValue(text, out var what) ? what : "which is not a layer field");
                 return null;

@@ -165,7 +165,7 @@ namespace Examples.Pruning
             Compact();
             var inference = InferenceModule(ChannelPlan.InferenceCopies(), "");
             inference.eval();
-            return inference.to(device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));
+            return global::TorchSharp.ModuleExtensionMethods.to(inference, device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));
         }
 
         /// <summary>The inference module over the copies of this model's layers (named with <paramref name="prefix"/> in the plan).</summary>
