@@ -151,14 +151,5 @@ namespace PruneDsl.SourceGenerators.Configuration
             configuration.LinearFields = linear.ToImmutable();
             return configuration;
         }
-
-        /// <summary>The Linear field declared next after <paramref name="field"/> (the layer its outputs feed), or null.</summary>
-        /// <param name="field">A Linear field of the class.</param>
-        public IFieldSymbol? NextLinear(IFieldSymbol field)
-        {
-            for (var i = 0; i + 1 < LinearFields.Length; i++)
-                if (SymbolEqualityComparer.Default.Equals(LinearFields[i], field)) return LinearFields[i + 1];
-            return null;
-        }
     }
 }

@@ -81,6 +81,7 @@ namespace PruneDsl.SourceGenerators.Graph
             WhileStatementSyntax s => TextSpan.FromBounds(s.WhileKeyword.SpanStart, s.CloseParenToken.Span.End),
             DoStatementSyntax s => TextSpan.FromBounds(s.DoKeyword.SpanStart, s.DoKeyword.Span.End),
             SwitchStatementSyntax s => TextSpan.FromBounds(s.SwitchKeyword.SpanStart, s.Expression.Span.End),
+            MethodDeclarationSyntax s => s.Identifier.Span,
             _ => node.Span,
         };
     }

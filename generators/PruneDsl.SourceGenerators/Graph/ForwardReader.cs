@@ -81,17 +81,32 @@ namespace PruneDsl.SourceGenerators.Graph
             var fields = new Dictionary<IFieldSymbol, LayerInfo>(SymbolEqualityComparer.Default);
             foreach (var (field, layer) in layers) fields[field] = layer;
             var reader = new ForwardReader(identity, forward, fields, cancellationToken);
-            var model = compilation.GetSemanticModel(forward.SyntaxTree);
-            if (model.GetOperation(forward, cancellationToken) is IMethodBodyOperation body
-                && model.GetDeclaredSymbol(forward, cancellationToken) is IMethodSymbol { Parameters.Length: 1 } method)
+            try
             {
-                reader._statement = "forward(" + method.Parameters[0].Name + ")";
-                reader._env[method.Parameters[0]] = reader.Add(NodeKind.Input, Rank.Unknown);
-                reader.ReadStatement(body.BlockBody ?? body.ExpressionBody);
+                var model = compilation.GetSemanticModel(forward.SyntaxTree);
+                if (model.GetOperation(forward, cancellationToken) is IMethodBodyOperation body
+                    && model.GetDeclaredSymbol(forward, cancellationToken) is IMethodSymbol { Parameters.Length: 1 } method)
+                {
+                    reader._statement = "forward(" + method.Parameters[0].Name + ")";
+                    reader._env[method.Parameters[0]] = reader.Add(NodeKind.Input, Rank.Unknown);
+                    reader.ReadStatement(body.BlockBody ?? body.ExpressionBody);
+                }
+            }
+            catch (System.Exception exception) when (exception is not System.OperationCanceledException)
+            {
+                // The generator never throws: a shape of code the reader did not foresee leaves forward unread, which makes
+                // every gated space opaque (trains, never compacts wrongly) and says so on forward's name.
+                Observer?.Invoke(exception);
+                var fact = new GraphFact(FactKind.UnseenCall, "forward", "PruneDsl could not read it (" + exception.GetType().Name + "; please report the forward that caused it)",
+                    "simplify forward to assignments, layer calls and returns", Anchors.InForward(identity, forward, forward));
+                return new ClassGraph(identity, type.Name, qualified, table, EquatableArray<GraphNode>.Empty, new EquatableArray<GraphFact>(new[] { fact }), true);
             }
             return new ClassGraph(identity, type.Name, qualified, table,
                 new EquatableArray<GraphNode>(reader._nodes), new EquatableArray<GraphFact>(reader._facts), true);
         }
+
+        /// <summary>Tests set this to see the exceptions the reader swallowed (null in production: nothing is kept).</summary>
+        internal static System.Action<System.Exception>? Observer { get; set; }
 
         // ---- statements ----
 
@@ -165,7 +180,7 @@ namespace PruneDsl.SourceGenerators.Graph
         private void ReadBranch(IConditionalOperation branch)
         {
             At(branch);
-            var read = Touched(branch.Condition);
+            var read = ConditionReads(branch.Condition);
             var before = _env;
             _env = new Dictionary<ISymbol, int>(before, SymbolEqualityComparer.Default);
             ReadStatement(branch.WhenTrue);
@@ -283,7 +298,7 @@ namespace PruneDsl.SourceGenerators.Graph
 
         private int Ternary(IConditionalOperation conditional)
         {
-            var read = Touched(conditional.Condition);
+            var read = ConditionReads(conditional.Condition);
             var a = Eval(conditional.WhenTrue);
             var b = Eval(conditional.WhenFalse);
             var inputs = new[] { a, b }.Where(n => n >= 0).Distinct().ToArray();
@@ -640,6 +655,36 @@ namespace PruneDsl.SourceGenerators.Graph
             }
             return nodes;
         }
+
+        /// <summary>
+        /// The tensors a branch condition reads, less null checks (<c>x is null</c>, <c>x is not null</c>): those do not depend
+        /// on the tensor's channels.
+        /// </summary>
+        private List<int> ConditionReads(IOperation condition)
+        {
+            var nodes = new List<int>();
+            void Visit(IOperation operation)
+            {
+                if (operation is IIsPatternOperation { Pattern: var pattern } && IsNullPattern(pattern)) return;
+                var symbol = operation switch
+                {
+                    ILocalReferenceOperation local => (ISymbol)local.Local,
+                    IParameterReferenceOperation parameter => parameter.Parameter,
+                    _ => null,
+                };
+                if (symbol is not null && _env.TryGetValue(symbol, out var node) && !nodes.Contains(node)) nodes.Add(node);
+                foreach (var child in operation.ChildOperations) Visit(child);
+            }
+            Visit(condition);
+            return nodes;
+        }
+
+        private static bool IsNullPattern(IPatternOperation pattern) => pattern switch
+        {
+            IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: null } } => true,
+            INegatedPatternOperation negated => IsNullPattern(negated.Pattern),
+            _ => false,
+        };
 
         /// <summary>The locals and parameters a loop assigns.</summary>
         private static IEnumerable<ISymbol> AssignedIn(IOperation loop)

@@ -119,8 +119,7 @@ namespace PruneDsl.SourceGenerators.Models
                 if (field.Group is not null)
                 {
                     var cost = field.MergedCost;
-                    var next = configuration.NextLinear(field.Field)?.Name;
-                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, next, field.MergedDynamics, field.MergedPrune));
+                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, field.MergedDynamics, field.MergedPrune));
                 }
 
                 // A malformed pattern is the analyzer's to report (on the attribute argument); nothing is generated for it.

@@ -39,10 +39,9 @@ namespace PruneDsl.SourceGenerators.Models
     /// <param name="FieldName">The field name, e.g. fc1.</param>
     /// <param name="Cost">The merged cost settings (class [Cost], then the field's own [Cost] overrides).</param>
     /// <param name="CostSource">Where each setting came from, for the generated comment.</param>
-    /// <param name="NextField">The next Linear field declared after it (its consumer for compaction), or null.</param>
     /// <param name="Dynamics">The selection dynamics when the layer evolves instead of playing the game, else null.</param>
     /// <param name="Prune">The merged [Prune] settings (class, then the field's own [Prune] overrides), or null when neither has one.</param>
-    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource, string? NextField, DynamicsSpec? Dynamics, PruneSpec? Prune = null)
+    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource, DynamicsSpec? Dynamics, PruneSpec? Prune = null)
     {
         /// <summary>Whether the layer plays the game (else it evolves).</summary>
         public bool IsGame => Dynamics is null;

@@ -17,6 +17,29 @@ public class CouplingTests
 
     private static string[] Lines(string plan) => plan.Split('\n', System.StringSplitOptions.RemoveEmptyEntries);
 
+    /// <summary>
+    /// A layer's consumers come from forward, not from the order the fields are declared in (the rule before issue 10 was
+    /// "the next Linear field declared after it").
+    /// </summary>
+    [Fact]
+    public void Consumers_are_read_from_forward_not_from_declaration_order()
+    {
+        var plan = Plan("""
+            public partial class Shuffled : Module<Tensor, Tensor>
+            {
+                private readonly Linear head = Linear(32, 10);
+                [ParticipationGroup] private readonly Linear fc2 = Linear(64, 32);
+                private readonly Linear unused = Linear(32, 32);
+                [ParticipationGroup] private readonly Linear fc1 = Linear(784, 64);
+                public Shuffled() : base(nameof(Shuffled)) => RegisterComponents();
+                public override Tensor forward(Tensor x) => head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
+            }
+            """, "Shuffled");
+        Assert.Contains("Consumer fc1Channels fc2\n", plan);
+        Assert.Contains("Consumer fc2Channels head\n", plan);
+        Assert.DoesNotContain("unused", plan);
+    }
+
     [Fact]
     public void Depthwise_convolution_maps_a_space_onto_itself_and_its_BatchNorm_is_its_gate_site()
     {

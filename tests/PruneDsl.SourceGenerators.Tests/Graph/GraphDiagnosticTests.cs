@@ -303,3 +303,65 @@ public class GraphDiagnosticTests
         At(second, secondText, "PD0008", "functional.sigmoid(conv1.call(x))");
     }
 }
+
+/// <summary>
+/// The generator never throws, whatever forward does: the reader has a rule or an opaque node for every statement and
+/// expression (none of these forwards makes it swallow an exception), and the generated code compiles.
+/// </summary>
+public class ForwardReaderRobustnessTests
+{
+    public static TheoryData<string> Forwards() => new()
+    {
+        "Tensor F(Tensor t) => fc1.call(t); return head.call(F(x));",
+        "System.Func<Tensor, Tensor> f = t => fc1.call(t); return head.call(f(x));",
+        "switch (mode) { case 0: x = fc1.call(x); break; default: x = fc1.call(x).relu(); break; } return head.call(x);",
+        "using var scope = torch.NewDisposeScope(); var h = fc1.call(x); return head.call(h).MoveToOuterDisposeScope();",
+        "var (a, b) = (fc1.call(x), x); return head.call(a);",
+        "var h = mode switch { 0 => fc1.call(x), _ => functional.relu(fc1.call(x)) }; return head.call(h);",
+        "var h = fc1.call(x); var i = 0; while (i < 2) { h = h.relu(); i++; if (i > 5) break; } return head.call(h);",
+        "var h = fc1.call(x); goto done; done: return head.call(h);",
+        "var h = fc1.call(x); h.relu_(); System.Console.WriteLine($\"{h.shape[0]}\"); return head.call(h);",
+        "if (x is null) throw new System.ArgumentNullException(nameof(x)); return head.call(functional.relu(fc1.call(x)));",
+        "var h = fc1.call(x); try { h = h.relu(); } catch (System.Exception) { throw; } finally { } return head.call(h);",
+        "var parts = new System.Collections.Generic.List<Tensor> { fc1.call(x), fc1.call(x) }; return head.call(torch.cat(parts, 0));",
+        "var h = fc1.call(x); lock (this) { h = h.relu(); } return head.call(checked(h));",
+        "Tensor h; h = fc1.call(x); h += 1; return head.call(h);",
+        "return head.call(fc1.call(x)[.., ..]);",
+        "return head.call((bool)(fc1.call(x).sum() > 0) ? fc1.call(x) : fc1.call(x) is var y ? y : x);",
+    };
+
+    [Theory]
+    [MemberData(nameof(Forwards))]
+    public void Odd_forwards_are_read_without_exceptions_and_generate_compiling_code(string body)
+    {
+        var swallowed = new System.Collections.Generic.List<System.Exception>();
+        PruneDsl.SourceGenerators.Graph.ForwardReader.Observer = swallowed.Add;
+        try
+        {
+            var source = Sources.Usings + """
+                public partial class Odd : Module<Tensor, Tensor>
+                {
+                    [ParticipationGroup] private readonly Linear fc1 = Linear(8, 8);
+                    private readonly Linear head = Linear(8, 2);
+                    private readonly int mode = 0;
+                    public Odd() : base(nameof(Odd)) => RegisterComponents();
+                    public override Tensor forward(Tensor x)
+                    {
+                """ + body + """
+
+                    }
+                }
+                """;
+            var compilation = GeneratorHarness.Compile(("Model.cs", source));
+            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+            var driver = GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out _);
+            Assert.All(driver.GetRunResult().Results, r => Assert.Null(r.Exception));
+            Assert.Empty(swallowed);
+            Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        }
+        finally
+        {
+            PruneDsl.SourceGenerators.Graph.ForwardReader.Observer = null;
+        }
+    }
+}
