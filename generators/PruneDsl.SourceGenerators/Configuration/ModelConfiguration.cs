@@ -42,20 +42,26 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>Whether the field is a TorchSharp.Modules.Linear.</summary>
         public bool IsLinear => AttributeNames.IsLinear(Field.Type);
 
+        /// <summary>Whether the field is a TorchSharp.Modules.Conv2d.</summary>
+        public bool IsConv2d => AttributeNames.IsConv2d(Field.Type);
+
         /// <summary>
         /// False when the compiler could not resolve the field's type (a missing using, a typo): the compiler reports
         /// that, and no PruneDsl diagnostic should send the user elsewhere.
         /// </summary>
         public bool TypeResolves => Field.Type.TypeKind != TypeKind.Error;
 
-        /// <summary>A [ParticipationGroup] on a Linear field: a layer the generator gates.</summary>
+        /// <summary>A [ParticipationGroup] on a Linear field: a gated layer whose outputs are neurons.</summary>
         public bool IsGatedLinear => Group is not null && IsLinear;
+
+        /// <summary>A [ParticipationGroup] on a field of a type it supports (Linear, Conv2d): a layer the generator gates.</summary>
+        public bool IsGatedLayer => Group is not null && AttributeNames.Supports(AttributeNames.ParticipationGroup, Field.Type);
 
         /// <summary>Whether the layer evolves instead of playing the game (<see cref="ConfigurationMerger.Evolves"/>).</summary>
         public bool Evolves => ConfigurationMerger.Evolves(Owner.Dynamics, Dynamics, Cost);
 
         /// <summary>A gated layer that plays the game, so the cost rules apply to it.</summary>
-        public bool PlaysGame => IsGatedLinear && !Evolves;
+        public bool PlaysGame => IsGatedLayer && !Evolves;
 
         /// <summary>The group's cost settings, merged (<see cref="ConfigurationMerger.Cost"/>).</summary>
         public MergedCost MergedCost => ConfigurationMerger.Cost(Owner.Cost, Cost);
@@ -144,15 +150,6 @@ namespace PruneDsl.SourceGenerators.Configuration
             configuration.Fields = fields.ToImmutable();
             configuration.LinearFields = linear.ToImmutable();
             return configuration;
-        }
-
-        /// <summary>The Linear field declared next after <paramref name="field"/> (the layer its outputs feed), or null.</summary>
-        /// <param name="field">A Linear field of the class.</param>
-        public IFieldSymbol? NextLinear(IFieldSymbol field)
-        {
-            for (var i = 0; i + 1 < LinearFields.Length; i++)
-                if (SymbolEqualityComparer.Default.Equals(LinearFields[i], field)) return LinearFields[i + 1];
-            return null;
         }
     }
 }

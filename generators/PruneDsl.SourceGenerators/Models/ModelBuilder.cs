@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using PruneDsl.SourceGenerators.Configuration;
 using PruneDsl.SourceGenerators.Diagnostics;
+using PruneDsl.SourceGenerators.Graph;
 using PruneDsl.Spec;
 
 namespace PruneDsl.SourceGenerators.Models
@@ -40,11 +41,11 @@ namespace PruneDsl.SourceGenerators.Models
         {
             var type = compilation.Assembly.GetTypeByMetadataName(identity);
             return type is null
-                ? new ModelResult(null, EquatableArray<DiagnosticInfo>.Empty)
-                : Build(type, cancellationToken);
+                ? new ModelResult(null, EquatableArray<DiagnosticInfo>.Empty, null)
+                : Build(type, identity, compilation, cancellationToken);
         }
 
-        private static ModelResult Build(INamedTypeSymbol type, CancellationToken cancellationToken)
+        private static ModelResult Build(INamedTypeSymbol type, string identity, Compilation compilation, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
             var canGenerate = true;
@@ -102,17 +103,21 @@ namespace PruneDsl.SourceGenerators.Models
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (field.Group is null && field.Sparsity is null) continue;
-                if (!field.IsLinear)
+                var supported = true;
+                foreach (var (attribute, attributeName) in new[] { (field.Group, AttributeNames.ParticipationGroup), (field.Sparsity, AttributeNames.Sparsity) })
                 {
+                    if (attribute is null || AttributeNames.Supports(attributeName, field.Field.Type)) continue;
+                    supported = false;
                     canGenerate = false;
                     // A type the compiler could not resolve is the compiler's to report (CS0246 names what is missing).
                     if (!field.TypeResolves) continue;
-                    var attribute = field.Group ?? field.Sparsity!;
                     var location = AttributeLocation(attribute, cancellationToken) ?? FirstLocation(field.Field);
                     diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedMemberType, location,
-                        field.Group is not null ? "ParticipationGroup" : "Sparsity", field.Field.Name, field.Field.Type.ToDisplayString()));
-                    continue;
+                        attributeName.Substring("PruneDsl.".Length, attributeName.Length - "PruneDsl.".Length - "Attribute".Length),
+                        field.Field.Name, field.Field.Type.ToDisplayString(), AttributeNames.SupportedTypes(attributeName),
+                        AttributeNames.IsSequential(field.Field.Type) ? SequentialAdvice : string.Empty));
                 }
+                if (!supported) continue;
 
                 if (field.Group is not null)
                 {
@@ -125,8 +130,7 @@ namespace PruneDsl.SourceGenerators.Models
                     }
                     memberNames.Add(pascal, field.Field.Name);
                     var cost = field.MergedCost;
-                    var next = configuration.NextLinear(field.Field)?.Name;
-                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, next, field.MergedDynamics, field.MergedPrune));
+                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, field.MergedDynamics, field.MergedPrune));
                 }
 
                 // A malformed pattern is the analyzer's to report (on the attribute argument); nothing is generated for it.
@@ -136,13 +140,20 @@ namespace PruneDsl.SourceGenerators.Models
                     sparse.Add(new SparseLayerModel(field.Field.Name, pattern.N, pattern.M));
             }
 
+            // Two members of one name (CS0102, the compiler's to report): the layers cannot be told apart, nothing is generated.
+            if (type.GetMembers().OfType<IFieldSymbol>().GroupBy(f => f.Name).Any(g => g.Count() > 1)) canGenerate = false;
+
             PruneModel? model = null;
+            ClassGraph? graph = null;
             if (canGenerate && (groups.Count > 0 || sparse.Count > 0))
             {
-                var linearFields = configuration.LinearFields.Select(f => f.Name).ToList();
-                var inference = InferenceModelBuilder.TryBuild(type, linearFields, cancellationToken, out var reason);
+                // forward, read into the channel graph (Graph/): its layers' sizes and the data flow of forward, bound once per class.
+                var layers = LayerReader.Read(type, groups.ToDictionary(g => g.FieldName), sparse.ToDictionary(l => l.FieldName), compilation, cancellationToken);
+                graph = ForwardReader.Read(type, identity, layers, compilation, cancellationToken);
+                var inference = InferenceModelBuilder.TryBuild(type, graph.Layers.ToList(), cancellationToken, out var reason);
                 if (inference is null)
                     diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoInferenceModule, TypeLocation(), name, reason ?? "of its shape"));
+                graph = graph with { HasInference = inference is not null };
                 model = new PruneModel(
                     type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                     new EquatableArray<ContainingTypeModel>(Containers(type).Reverse().Select(Declaration)),
@@ -152,8 +163,13 @@ namespace PruneDsl.SourceGenerators.Models
                     new EquatableArray<SparseLayerModel>(sparse),
                     inference);
             }
-            return new ModelResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
+            return new ModelResult(model, new EquatableArray<DiagnosticInfo>(diagnostics), graph);
         }
+
+        /// <summary>PD0002's advice for a Sequential field: README ("Models built from Sequential") says the same.</summary>
+        internal const string SequentialAdvice =
+            "; a Sequential's children are followed through forward, but groups are declared on fields: make each layer to prune a field "
+            + "([ParticipationGroup] private readonly Conv2d conv1 = Conv2d(1, 20, 5);) and call the fields in forward, keeping Sequential for the parts without groups";
 
         /// <summary>The types <paramref name="type"/> is nested in, innermost first.</summary>
         private static IEnumerable<INamedTypeSymbol> Containers(INamedTypeSymbol type)
