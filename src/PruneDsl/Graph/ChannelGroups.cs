@@ -57,13 +57,13 @@ namespace PruneDsl.Graph
         /// <summary>The modules whose weights have the space's channels as output rows or filters (producers and per-channel convs).</summary>
         internal IEnumerable<ChannelMember> Filters => _members.Where(m => m.Role != ChannelRole.Normalizer);
 
-        /// <summary>Every parameter tensor of the groups (dim 0 the channels), with the member it belongs to.</summary>
-        public IEnumerable<(ChannelMember Member, Parameter Tensor)> Tensors()
+        /// <summary>Every parameter tensor of the groups (dim 0 the channels), with the member it belongs to and whether it is a bias.</summary>
+        public IEnumerable<(ChannelMember Member, Parameter Tensor, bool IsBias)> Tensors()
         {
             foreach (var m in _members)
             {
-                if (m.Weight is { } w) yield return (m, w);
-                if (m.Bias is { } b) yield return (m, b);
+                if (m.Weight is { } w) yield return (m, w, false);
+                if (m.Bias is { } b) yield return (m, b, true);
             }
         }
 
@@ -72,7 +72,7 @@ namespace PruneDsl.Graph
         {
             using var _ = no_grad();
             Tensor? n = null;
-            foreach (var (_, t) in Tensors())
+            foreach (var (_, t, _) in Tensors())
             {
                 using var sq = t.square();
                 using var rows = Rows(sq);
@@ -131,7 +131,7 @@ namespace PruneDsl.Graph
         internal void Scale(Tensor keep)
         {
             using var _ = no_grad();
-            foreach (var (_, t) in Tensors())
+            foreach (var (_, t, _) in Tensors())
             {
                 using var k = Broadcast(keep.to(t.dtype), t.dim());
                 t.mul_(k);

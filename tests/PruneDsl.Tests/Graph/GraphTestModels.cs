@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using PruneDsl.Compaction;
+using PruneDsl.Game;
 using PruneDsl.Graph;
 using PruneDsl.Spec;
 using TorchSharp.Modules;
@@ -72,7 +74,10 @@ public sealed class ConvBn : Module<Tensor, Tensor>, IPlannedModel
     private readonly BatchNorm2d bn2 = BatchNorm2d(16);
     private readonly Linear fc = Linear(16 * 7 * 7, 10);
 
-    public ConvBn() : base(nameof(ConvBn))
+    /// <param name="dynamics">When given, both spaces evolve under selection dynamics instead of the game.</param>
+    /// <param name="prune">When given, both spaces get these [Prune] settings.</param>
+    /// <param name="cost">The game's costs (default: CostDefaults).</param>
+    public ConvBn(DynamicsSpec? dynamics = null, PruneSpec? prune = null, CostSpec? cost = null) : base(nameof(ConvBn))
     {
         RegisterComponents();
         var plan = new ChannelPlanBuilder(this, nameof(ConvBn));
@@ -82,12 +87,16 @@ public sealed class ConvBn : Module<Tensor, Tensor>, IPlannedModel
         var s1 = plan.Space("conv1");
         var c1 = plan.Producer(s1, "conv1", conv1);
         plan.Normalizer(c1, "bn1", bn1);
-        plan.Gate(s1, TestCosts.Default);
         plan.Consumer(s1, "conv2", conv2);
         var s2 = plan.Space("conv2");
         var c2 = plan.Producer(s2, "conv2", conv2);
         plan.Normalizer(c2, "bn2", bn2);
-        plan.Gate(s2, TestCosts.Default);
+        foreach (var s in new[] { s1, s2 })
+        {
+            if (dynamics is null) plan.Gate(s, cost ?? TestCosts.Default);
+            else plan.Evolve(s, dynamics);
+            if (prune is not null) plan.Prune(s, prune);
+        }
         plan.FlattenConsumer("fc", fc, s2);
         Plan = plan.Build();
     }
@@ -98,6 +107,7 @@ public sealed class ConvBn : Module<Tensor, Tensor>, IPlannedModel
     public BatchNorm2d Bn2 => bn2;
     public Conv2d Conv1 => conv1;
     public Conv2d Conv2 => conv2;
+    public Linear Fc => fc;
 
     public override Tensor forward(Tensor x)
     {
@@ -185,7 +195,7 @@ public sealed class TestResidualBlock : Module<Tensor, Tensor>, IChannelBlock
 /// <summary>
 /// stem conv+BN (1->8), two identity blocks, a strided projection block (8->12), global average pooling, Linear head.
 /// </summary>
-public sealed class SmallResNet : Module<Tensor, Tensor>, IPlannedModel
+public sealed class SmallResNet : Module<Tensor, Tensor>, IPlannedModel, IParticipationModel, ICompactableModel, IChannelPlanModel
 {
     private readonly Conv2d stem = Conv2d(1, 8, 3, padding: 1, bias: false);
     private readonly BatchNorm2d stem_bn = BatchNorm2d(8);
@@ -217,6 +227,27 @@ public sealed class SmallResNet : Module<Tensor, Tensor>, IPlannedModel
 
     public TestResidualBlock Block1 => block1;
     public TestResidualBlock Block3 => block3;
+
+    // What the generator writes for a model with a plan: every member delegates to it.
+    public ChannelPlan ChannelPlan => Plan;
+    public IReadOnlyList<ParticipationLayer> ParticipationLayers => Plan.ParticipationLayers;
+    public void StepParticipations() => Plan.StepParticipations();
+    public void HardPrune() => Plan.HardPrune();
+    public CompactionReport Compact() => Plan.Compact().Compaction;
+    public void ReshapeToCompacted(IReadOnlyDictionary<string, int> widths) => Plan.Reshape(widths);
+
+    public SmallResNetInference ToInference()
+    {
+        Compact();
+        var copies = Plan.InferenceCopies();
+        var inference = new SmallResNetInference(copies.Conv2d("stem"), copies.Module("stem_bn"),
+            new TestResidualBlockInference(copies, "block1", projection: false),
+            new TestResidualBlockInference(copies, "block2", projection: false),
+            new TestResidualBlockInference(copies, "block3", projection: true),
+            copies.Linear("head"));
+        inference.eval();
+        return inference;
+    }
     public BatchNorm2d StemBn => stem_bn;
     public Conv2d Stem => stem;
 
@@ -322,5 +353,76 @@ public sealed class DepthwiseNet : Module<Tensor, Tensor>, IPlannedModel
         h = functional.relu(dw_bn.call(dw.call(h)));                // [N, 12, 14, 14]
         h = functional.max_pool2d(project.call(h), 2);              // [N, 6, 7, 7]
         return fc.call(h.flatten(1));
+    }
+}
+
+/// <summary>The inference module of <see cref="TestResidualBlock"/> (what the generator writes: the forward copied).</summary>
+public sealed class TestResidualBlockInference : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly Module<Tensor, Tensor> bn1;
+    private readonly Conv2d conv2;
+    private readonly Module<Tensor, Tensor> bn2;
+    private readonly Conv2d? shortcut;
+    private readonly Module<Tensor, Tensor>? shortcut_bn;
+
+    public TestResidualBlockInference(InferenceModules copies, string prefix, bool projection) : base(nameof(TestResidualBlockInference))
+    {
+        conv1 = copies.Conv2d(ChannelPlanBuilder.Qualify(prefix, "conv1"));
+        bn1 = copies.Module(ChannelPlanBuilder.Qualify(prefix, "bn1"));
+        conv2 = copies.Conv2d(ChannelPlanBuilder.Qualify(prefix, "conv2"));
+        bn2 = copies.Module(ChannelPlanBuilder.Qualify(prefix, "bn2"));
+        if (projection)
+        {
+            shortcut = copies.Conv2d(ChannelPlanBuilder.Qualify(prefix, "shortcut"));
+            shortcut_bn = copies.Module(ChannelPlanBuilder.Qualify(prefix, "shortcut_bn"));
+        }
+        RegisterComponents();
+    }
+
+    public Module<Tensor, Tensor> Bn1 => bn1;
+
+    public override Tensor forward(Tensor x)
+    {
+        var h = functional.relu(bn1.call(conv1.call(x)));
+        h = bn2.call(conv2.call(h));
+        var s = shortcut is null ? x : shortcut_bn!.call(shortcut.call(x));
+        return functional.relu(h + s);
+    }
+}
+
+/// <summary>The inference module of <see cref="SmallResNet"/>.</summary>
+public sealed class SmallResNetInference : Module<Tensor, Tensor>
+{
+    private readonly Conv2d stem;
+    private readonly Module<Tensor, Tensor> stem_bn;
+    private readonly TestResidualBlockInference block1;
+    private readonly TestResidualBlockInference block2;
+    private readonly TestResidualBlockInference block3;
+    private readonly Linear head;
+
+    public SmallResNetInference(Conv2d stem, Module<Tensor, Tensor> stem_bn, TestResidualBlockInference block1, TestResidualBlockInference block2,
+        TestResidualBlockInference block3, Linear head) : base(nameof(SmallResNetInference))
+    {
+        this.stem = stem;
+        this.stem_bn = stem_bn;
+        this.block1 = block1;
+        this.block2 = block2;
+        this.block3 = block3;
+        this.head = head;
+        RegisterComponents();
+    }
+
+    public Module<Tensor, Tensor> StemBn => stem_bn;
+    public TestResidualBlockInference Block1 => block1;
+
+    public override Tensor forward(Tensor x)
+    {
+        var h = functional.relu(stem_bn.call(stem.call(x)));
+        h = block1.call(h);
+        h = block2.call(h);
+        h = block3.call(h);
+        h = functional.adaptive_avg_pool2d(h, 1);
+        return head.call(h.flatten(1));
     }
 }
