@@ -53,6 +53,8 @@ namespace PruneDsl.Graph
         /// </summary>
         /// <param name="plan">The plan of a freshly constructed model.</param>
         /// <param name="widths">Kept channels per gated space, by name (<see cref="GraphCompactionReport.Widths"/>).</param>
+        /// <exception cref="ArgumentException">A gated space has no width, or one outside [0, channels], or a different one
+        /// where the space cannot lose channels.</exception>
         public static void Reshape(ChannelPlan plan, IReadOnlyDictionary<string, int> widths)
         {
             if (plan is null) throw new ArgumentNullException(nameof(plan));
@@ -73,7 +75,9 @@ namespace PruneDsl.Graph
                         problems.Add($"the recorded width {kept} of space '{space.Name}' differs from its {width} channels, but the space cannot lose channels ({string.Join("; ", space.Refusals)}).");
                     else if (space.CanRemoveChannels) keeps[space] = arange(kept, dtype: ScalarType.Int64, device: space.Gate!.Gate.device);
                 }
-                ThrowIfAny(plan, problems, "reshape");
+                // Widths that do not fit the plan are a wrong argument (CompactedModelFile.Load turns it into its file error).
+                if (problems.Count > 0)
+                    throw new ArgumentException(Message(plan, problems, "reshape"), nameof(widths));
                 Validate(plan, keeps, "reshape");
                 Apply(plan, keeps, fold: false);
             }
@@ -189,9 +193,11 @@ namespace PruneDsl.Graph
         private static void ThrowIfAny(ChannelPlan plan, List<string> problems, string what)
         {
             if (problems.Count == 0) return;
-            throw new InvalidOperationException(
-                $"Cannot {what} '{plan.ModelName}'; nothing was changed:{Environment.NewLine}- " + string.Join(Environment.NewLine + "- ", problems));
+            throw new InvalidOperationException(Message(plan, problems, what));
         }
+
+        private static string Message(ChannelPlan plan, List<string> problems, string what) =>
+            $"Cannot {what} '{plan.ModelName}'; nothing was changed:{Environment.NewLine}- " + string.Join(Environment.NewLine + "- ", problems);
 
         /// <summary>Applies validated keep sets: members first, then every consumer once (all its parts together).</summary>
         private static void Apply(ChannelPlan plan, Dictionary<PlannedSpace, Tensor> keeps, bool fold)

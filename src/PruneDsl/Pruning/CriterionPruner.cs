@@ -125,7 +125,7 @@ namespace PruneDsl.Pruning
             DataChecks.EnsureNotEmpty(data, nameof(data), "calibration data", "CriterionPruner.Calibrate");
             if (!NeedsObservation) return 0;
             var before = _observed;
-            var fresh = _targets.FindAll(t => t.Criterion is IAccumulatingCriterion a && a.ObservedBatches(t.Layer) == 0);
+            var fresh = _targets.FindAll(t => t.Criterion is IAccumulatingCriterion a && a.ObservedBatches(t.Groups) == 0);
             var total = Math.Min(batches, (data.Count + batchSize - 1) / batchSize);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             model.zero_grad();
