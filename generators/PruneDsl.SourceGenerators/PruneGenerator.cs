@@ -15,7 +15,7 @@ namespace PruneDsl.SourceGenerators
 {
     /// <summary>
     /// The pipeline only. Each PruneDsl attribute that makes a model ([ParticipationGroup] and [Sparsity] on fields, [Cost]
-    /// on a class) yields the identity of its class, cheaply; the distinct classes are read once each into a
+    /// on a class, [Reconstruct] on either) yields the identity of its class, cheaply; the distinct classes are read once each into a
     /// <see cref="ModelResult"/> (equatable, no symbols); the model is emitted and the diagnostics are reported in two
     /// separate outputs.
     /// </summary>
@@ -33,6 +33,9 @@ namespace PruneDsl.SourceGenerators
 
             /// <summary>Every class with a class-level [Cost].</summary>
             public const string CostClasses = "PruneDsl.CostClasses";
+
+            /// <summary>The class of every [Reconstruct], on a class or a field.</summary>
+            public const string ReconstructTargets = "PruneDsl.ReconstructTargets";
 
             /// <summary>Each annotated class once.</summary>
             public const string Classes = "PruneDsl.Classes";
@@ -53,7 +56,7 @@ namespace PruneDsl.SourceGenerators
             public const string Sources = "PruneDsl.Sources";
 
             /// <summary>Every name above.</summary>
-            public static IReadOnlyList<string> All { get; } = new[] { GroupFields, SparseFields, CostClasses, Classes, Models, Graphs, Plans, Diagnostics, Sources };
+            public static IReadOnlyList<string> All { get; } = new[] { GroupFields, SparseFields, CostClasses, ReconstructTargets, Classes, Models, Graphs, Plans, Diagnostics, Sources };
         }
 
         /// <inheritdoc />
@@ -77,11 +80,18 @@ namespace PruneDsl.SourceGenerators
                     static (ctx, _) => ModelBuilder.Identity((INamedTypeSymbol)ctx.TargetSymbol))
                 .WithTrackingName(Steps.CostClasses);
 
-            // A class is found once per annotated field (and once more for its [Cost]); each is read once.
+            var reconstructTargets = context.SyntaxProvider.ForAttributeWithMetadataName(
+                    AttributeNames.Reconstruct,
+                    static (node, _) => node is VariableDeclaratorSyntax or ClassDeclarationSyntax,
+                    static (ctx, _) => ModelBuilder.Identity(ctx.TargetSymbol as INamedTypeSymbol ?? ctx.TargetSymbol.ContainingType))
+                .WithTrackingName(Steps.ReconstructTargets);
+
+            // A class is found once per annotated field (and once more for its [Cost] or [Reconstruct]); each is read once.
             var classes = groupFields.Collect()
                 .Combine(sparseFields.Collect())
                 .Combine(costClasses.Collect())
-                .SelectMany(static (all, _) => Distinct(all.Left.Left, all.Left.Right, all.Right))
+                .Combine(reconstructTargets.Collect())
+                .SelectMany(static (all, _) => Distinct(all.Left.Left.Left, all.Left.Left.Right, all.Left.Right, all.Right))
                 .WithTrackingName(Steps.Classes);
 
             var models = classes

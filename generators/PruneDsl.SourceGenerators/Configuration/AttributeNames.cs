@@ -20,6 +20,9 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>Metadata name of <c>[Prune]</c>.</summary>
         public const string Prune = "PruneDsl.PruneAttribute";
 
+        /// <summary>Metadata name of <c>[Reconstruct]</c>.</summary>
+        public const string Reconstruct = "PruneDsl.ReconstructAttribute";
+
         /// <summary>Metadata name of <c>[TrainingLength]</c>.</summary>
         public const string TrainingLength = "PruneDsl.TrainingLengthAttribute";
 
@@ -50,7 +53,7 @@ namespace PruneDsl.SourceGenerators.Configuration
 
         /// <summary>
         /// The one rule of which layer types an attribute goes on: [ParticipationGroup] on Linear (a group per output
-        /// neuron) and Conv2d (a group per output channel), [Sparsity] on Linear.
+        /// neuron) and Conv2d (a group per output channel), [Sparsity] and [Reconstruct] on Linear.
         /// </summary>
         /// <param name="attribute">The attribute's metadata name.</param>
         /// <param name="type">The field's type.</param>
@@ -74,6 +77,17 @@ namespace PruneDsl.SourceGenerators.Configuration
         {
             for (var b = type.BaseType; b is not null; b = b.BaseType)
                 if (b is { Name: "Module", ContainingType: { Name: "nn", ContainingType: { } torch } } && IsTorch(torch)) return true;
+            return false;
+        }
+
+        /// <summary>Whether the type derives from TorchSharp.torch.nn.Module&lt;Tensor, Tensor&gt; (a model <c>OneShot.Run</c> takes).</summary>
+        /// <param name="type">The type.</param>
+        public static bool IsTensorModule(INamedTypeSymbol type)
+        {
+            for (var b = type.BaseType; b is not null; b = b.BaseType)
+                if (b is { Name: "Module", Arity: 2, ContainingType: { Name: "nn", ContainingType: { } torch } } && IsTorch(torch)
+                    && IsTensor(b.TypeArguments[0]) && IsTensor(b.TypeArguments[1]))
+                    return true;
             return false;
         }
 

@@ -208,11 +208,29 @@ namespace PruneDsl.SourceGenerators.Diagnostics
             "'{0}' normalizes the channels of '{1}' after their participation gate ({2}): batch normalization divides the gate back out while training, and a pruned channel would leave the BatchNorm's bias instead of 0, so Compact() refuses these channels; apply '{0}' directly to the output of the Conv2d that produces them (conv, then BatchNorm, then the activation), which moves the gate after it",
             GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0027"));
 
+        /// <summary>PD0032: a layer declared for OBS neuron removal whose outputs no single Linear layer consumes (the output layer, among others).</summary>
+        public static readonly DiagnosticDescriptor ObsWithoutConsumer = new(
+            "PD0032", "OBS neuron removal without a consumer",
+            "'{0}' is declared for OBS neuron removal ([Reconstruct(ReconstructionMethod.Obs)]), but {1}; OBS removes a layer's neurons by updating the inputs of the Linear layer that reads them, so there is nothing to compensate and '{0}' is left out of the generated Reconstruct method: use ReconstructionMethod.SparseGpt (weights) or ReconstructionMethod.None for this layer",
+            GraphCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0032"));
+
+        /// <summary>PD0033: OBS neuron removal whose consumer has an N:M [Sparsity]: the update fills its pruned weights in.</summary>
+        public static readonly DiagnosticDescriptor ObsDensifiesConsumer = new(
+            "PD0033", "OBS update densifies an N:M consumer",
+            "'{0}' is declared for OBS neuron removal, and its consumer '{1}' has [Sparsity(\"{2}\")]: the OBS update changes every remaining input column of '{1}', its pruned weights included, so '{1}' is no longer {2} sparse (its compressed form, or the next refresh of its mask, drops part of the repair); reconstruct '{1}' after '{0}' (SparseGPT at {2}: [Reconstruct] on '{1}') or use ReconstructionMethod.SparseGpt on '{0}'",
+            GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0033"));
+
+        /// <summary>PD0034: a layer with [Reconstruct] settings that the generated Reconstruct method cannot include.</summary>
+        public static readonly DiagnosticDescriptor ReconstructLayerLeftOut = new(
+            "PD0034", "Layer left out of Reconstruct",
+            "'{0}' has [Reconstruct] settings but is left out of the generated Reconstruct method: {1}",
+            GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0034"));
+
         /// <summary>Every descriptor the source generator reports, in id order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> Generator { get; } = ImmutableArray.Create(
             ClassNotPartial, UnsupportedMemberType, NotAModule, RegisterComponentsConflict, UnsupportedClassShape,
             NoInferenceModule, ContainingTypeNotPartial, ForwardNotFollowed, GeneratedNamesCollide, CoupledSettingsDiffer,
-            GroupOnUngatedPath, NormalizedAfterGate);
+            GroupOnUngatedPath, NormalizedAfterGate, ObsWithoutConsumer, ObsDensifiesConsumer, ReconstructLayerLeftOut);
 
         /// <summary>Every descriptor the analyzer reports, in id order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> Analyzer { get; } = ImmutableArray.Create(

@@ -56,12 +56,14 @@ namespace PruneDsl.SourceGenerators.Emit
             GameEmitter.EmitSettings(w, model);
             PopulationEmitter.EmitSettings(w, model);
             GateEmitter.EmitSettings(w, model);
+            ReconstructEmitter.EmitSettings(w, model);
             PlanEmitter.EmitField(w);
             if (model.SparseLayers.Count > 0) SparseEmitter.EmitLayersField(w);
             EmitRegisterComponents(w, model);
             PlanEmitter.EmitDescribe(w, model);
             PlanEmitter.EmitMembers(w, model);
             if (model.SparseLayers.Count > 0) SparseEmitter.EmitMembers(w, model);
+            if (model.Reconstruct.Count > 0) ReconstructEmitter.EmitMethod(w, model);
             if (model.Inference is not null) InferenceEmitter.EmitFactory(w, model);
             w.Close();
 

@@ -34,6 +34,10 @@ namespace PruneDsl.SourceGenerators.Graph
         public static SourceAnchor GroupAttribute(string classIdentity, string field) =>
             new(classIdentity, AnchorKind.GroupAttribute, field, EquatableArray<int>.Empty);
 
+        /// <summary>An anchor at a [Reconstruct] attribute: the field's, or the class's for an empty <paramref name="field"/>.</summary>
+        public static SourceAnchor ReconstructAttribute(string classIdentity, string field) =>
+            new(classIdentity, AnchorKind.ReconstructAttribute, field, EquatableArray<int>.Empty);
+
         /// <summary>An anchor at the class's name.</summary>
         public static SourceAnchor Class(string classIdentity) =>
             new(classIdentity, AnchorKind.Class, string.Empty, EquatableArray<int>.Empty);
@@ -54,6 +58,15 @@ namespace PruneDsl.SourceGenerators.Graph
             {
                 var field = type.GetMembers(anchor.Member).OfType<IFieldSymbol>().FirstOrDefault();
                 var attribute = field?.GetAttributes().FirstOrDefault(a => AttributeNames.Of(a) == AttributeNames.ParticipationGroup);
+                return attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
+            }
+
+            if (anchor.Kind == AnchorKind.ReconstructAttribute)
+            {
+                var attributes = anchor.Member.Length == 0
+                    ? type.GetAttributes()
+                    : type.GetMembers(anchor.Member).OfType<IFieldSymbol>().FirstOrDefault()?.GetAttributes() ?? default;
+                var attribute = attributes.IsDefault ? null : attributes.FirstOrDefault(a => AttributeNames.Of(a) == AttributeNames.Reconstruct);
                 return attribute?.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
             }
 

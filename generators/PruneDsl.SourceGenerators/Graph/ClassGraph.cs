@@ -181,6 +181,9 @@ namespace PruneDsl.SourceGenerators.Graph
 
         /// <summary>The class's name in its declaration.</summary>
         Class,
+
+        /// <summary>A [Reconstruct] attribute: the field's (<see cref="SourceAnchor.Member"/>), or the class's (Member empty).</summary>
+        ReconstructAttribute,
     }
 
     /// <summary>
@@ -190,7 +193,7 @@ namespace PruneDsl.SourceGenerators.Graph
     /// </summary>
     /// <param name="ClassIdentity">The class's metadata name.</param>
     /// <param name="Kind">What it points into.</param>
-    /// <param name="Member">For <see cref="AnchorKind.GroupAttribute"/>: the field name.</param>
+    /// <param name="Member">For <see cref="AnchorKind.GroupAttribute"/> and <see cref="AnchorKind.ReconstructAttribute"/>: the field name (empty: the class).</param>
     /// <param name="Path">For <see cref="AnchorKind.Forward"/>: child-node indices from forward's declaration.</param>
     internal sealed record SourceAnchor(string ClassIdentity, AnchorKind Kind, string Member, EquatableArray<int> Path);
 }

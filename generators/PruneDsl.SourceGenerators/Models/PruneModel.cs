@@ -19,6 +19,7 @@ namespace PruneDsl.SourceGenerators.Models
     /// <param name="Groups">The [ParticipationGroup] layers in declaration order.</param>
     /// <param name="SparseLayers">The [Sparsity] layers in declaration order.</param>
     /// <param name="Inference">What the inference module copies, or null when it cannot be generated.</param>
+    /// <param name="Reconstruct">The targets of the generated Reconstruct method, in forward order (empty: no method).</param>
     /// <param name="Plan">The resolved channel plan (set once the graphs of every model are known), or null before.</param>
     internal sealed record PruneModel(
         string? Namespace,
@@ -28,6 +29,7 @@ namespace PruneDsl.SourceGenerators.Models
         EquatableArray<GroupLayerModel> Groups,
         EquatableArray<SparseLayerModel> SparseLayers,
         InferenceModel? Inference,
+        EquatableArray<ReconstructLayerModel> Reconstruct,
         Graph.ClassPlan? Plan = null);
 
     /// <summary>A type the model class is nested in, as its partial declaration is written.</summary>
@@ -55,6 +57,17 @@ namespace PruneDsl.SourceGenerators.Models
     /// <param name="N">Weights kept per group.</param>
     /// <param name="M">Group size.</param>
     internal sealed record SparseLayerModel(string FieldName, int N, int M);
+
+    /// <summary>One target of the generated Reconstruct method.</summary>
+    /// <param name="FieldName">The Linear field.</param>
+    /// <param name="Spec">Its merged [Reconstruct] settings (class, then field; the pattern from its [Sparsity]).</param>
+    /// <param name="Source">Where the settings came from, for the generated comment.</param>
+    /// <param name="Consumer">For OBS: the Linear field that reads its outputs (from forward); else null.</param>
+    internal sealed record ReconstructLayerModel(string FieldName, ReconstructionSpec Spec, string Source, string? Consumer)
+    {
+        /// <summary>The generated field that holds the settings: <c>Fc1Reconstruction</c>.</summary>
+        public string SettingsField => Emit.Names.Pascal(FieldName) + "Reconstruction";
+    }
 
     /// <summary>A diagnostic as data: its id, where, and the message arguments.</summary>
     /// <param name="Id">The descriptor's id (PDxxxx).</param>

@@ -12,6 +12,7 @@ public class GeneratorSnapshotTests
     [InlineData(nameof(Sources.Evolution), "Examples.Evolution.EvolvingMlp")]
     [InlineData(nameof(Sources.Sparse), "Examples.Sparse.SparseMlp")]
     [InlineData(nameof(Sources.Nested), "Examples.Nested.Experiments.Setup.NestedMlp")]
+    [InlineData(nameof(Sources.Reconstruct), "Examples.OneShot.OneShotMlp")]
     public void Generated_source_matches_snapshot_and_compiles(string sourceName, string fullName)
     {
         var source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;

@@ -41,6 +41,20 @@ namespace Examples.Sparse
             Epsilon: 0.01,
             Benefit: global::PruneDsl.BenefitSign.LossAligned);
 
+        /// <summary>
+        /// One-shot reconstruction settings of <c>head</c> (from its [Reconstruct], the pattern from its [Sparsity]): SparseGPT at 2:4, quantized to INT8 (GPTQ, one scale per output channel).
+        /// Checked by <see cref="global::PruneDsl.Spec.ReconstructionSpec.EnsureValid"/> before <see cref="Reconstruct"/> changes anything.
+        /// </summary>
+        public static readonly global::PruneDsl.Spec.ReconstructionSpec HeadReconstruction = new global::PruneDsl.Spec.ReconstructionSpec(
+            Method: global::PruneDsl.ReconstructionMethod.SparseGpt,
+            Sparsity: 0.5,
+            Pattern: "2:4",
+            BlockSize: 128,
+            Dampening: 0.01,
+            CalibrationBatches: 8,
+            Bits: 8,
+            GroupSize: 0);
+
         private global::PruneDsl.Graph.ChannelPlan? _channelPlan;
 
         private global::PruneDsl.Sparsity.NmMaskedLinear[]? _sparseLayers;
@@ -135,6 +149,28 @@ namespace Examples.Sparse
         /// <inheritdoc />
         public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Sparsity.NmMaskedLinear> SparseLayers =>
             _sparseLayers ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached("SparseMlp");
+
+        /// <summary>
+        /// Prunes and repairs the layers declared with [Reconstruct] in one shot, without a fine-tune, changing this model in
+        /// place (<see cref="global::PruneDsl.Reconstruction.OneShot.Run"/>): the layers in the order forward calls them, each
+        /// calibrated on the outputs of the layers already changed, every layer's settings validated against its input width
+        /// before anything changes:
+        /// <list type="number">
+        /// <item><c>head</c>: SparseGPT at 2:4, quantized to INT8 (GPTQ, one scale per output channel) (<see cref="HeadReconstruction"/>).</item>
+        /// </list>
+        /// </summary>
+        /// <param name="calibration">Calibration batches (model inputs); each layer uses the first CalibrationBatches of them.</param>
+        /// <param name="progress">Receives the layers done after each one (may be null).</param>
+        /// <returns>What was pruned and quantized, per layer, and the neurons OBS removed; dispose it to free its tensors.</returns>
+        /// <exception cref="global::System.ArgumentException">A setting is invalid for its layer, or there is no calibration batch.</exception>
+        public global::PruneDsl.Reconstruction.OneShotResult Reconstruct(global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> calibration, global::System.IProgress<global::PruneDsl.Training.WorkProgress>? progress = null)
+        {
+            var targets = new global::PruneDsl.Reconstruction.ReconstructionTarget[]
+            {
+                new global::PruneDsl.Reconstruction.ReconstructionTarget("head", this.head, HeadReconstruction),
+            };
+            return global::PruneDsl.Reconstruction.OneShot.Run(this, targets, calibration, progress);
+        }
 
         /// <summary>
         /// The inference form of this model: compacts it first (see <see cref="Compact"/>), then copies its layers into a
