@@ -17,7 +17,8 @@ namespace PruneDsl.SourceGenerators.Analyzers
     /// the generator's merge), its [Sparsity] pattern and its input width, which finds what only the combination breaks
     /// (a GroupSize that does not divide the layer's width, a BlockSize that is no multiple of the field's M). A problem is
     /// reported once per place; one found on the class-level attribute for one layer names the layer. Problems of the
-    /// pattern itself are PD0018/PD0019's, on the [Sparsity].
+    /// pattern itself are PD0018/PD0019's, on the [Sparsity]. Also PD0021 for a class-level [Reconstruct] on a class
+    /// without Linear fields.
     /// </summary>
     internal static class ReconstructChecks
     {
@@ -28,8 +29,14 @@ namespace PruneDsl.SourceGenerators.Analyzers
         {
             var reported = new HashSet<(Location, string, string)>();
             if (model.Reconstruct is { } classAttribute)
+            {
                 foreach (var problem in SettingsReader.ApplyReconstruction(ReconstructionSpec.Default, classAttribute).Validate())
                     Report(classAttribute, problem, null, reported, report, cancellationToken);
+                // PD0021: the class-level attribute applies to Linear fields only.
+                if (model.LinearFields.IsEmpty && AttributeSyntaxLookup.Location(classAttribute, cancellationToken) is { } location)
+                    report(Diagnostic.Create(DiagnosticDescriptors.AttributeHasNoEffect, location, AttributeName, model.Type.Name,
+                        "the class has no Linear field for it to prune or quantize"));
+            }
 
             var fields = model.LinearFields.Select(f => (Field: f, Configuration: model.Fields.FirstOrDefault(c => SymbolEqualityComparer.Default.Equals(c.Field, f))))
                 .Concat(model.Fields.Where(f => f.Reconstruct is not null && !model.LinearFields.Contains(f.Field, SymbolEqualityComparer.Default)).Select(f => (f.Field, (FieldConfiguration?)f)));

@@ -67,6 +67,18 @@ public class ReconstructDiagnosticTests
         Model("[Reconstruct(Bits = 8, BlockSize = 48, GroupSize = 12)]", "", head: "Linear(16, 4)", headAttributes: "[Reconstruct(ReconstructionMethod.None, Bits = 0, GroupSize = 0)]"));
 
     [Fact]
+    public Task Class_level_attribute_without_Linear_fields_is_PD0021() => VerifyAsync("""
+        [{|#0:Reconstruct(Bits = 8)|}]
+        public partial class Conv : Module<Tensor, Tensor>
+        {
+            private readonly Conv2d conv = Conv2d(1, 4, 3);
+            public Conv() : base(nameof(Conv)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => conv.call(x);
+        }
+        """,
+        Expect(DiagnosticDescriptors.AttributeHasNoEffect, 0, "Reconstruct", "Conv", "the class has no Linear field for it to prune or quantize"));
+
+    [Fact]
     public Task Valid_settings_have_no_diagnostic() => VerifyAsync(
         Model("[Reconstruct(ReconstructionMethod.SparseGpt, Sparsity = 0.7, CalibrationBatches = 4)]", "[Sparsity(\"2:4\"), Reconstruct(Bits = 4, GroupSize = 16)]", headAttributes: "[Reconstruct(ReconstructionMethod.None)]"));
 }
