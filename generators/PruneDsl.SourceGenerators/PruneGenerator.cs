@@ -8,13 +8,14 @@ using Microsoft.CodeAnalysis.Text;
 using PruneDsl.SourceGenerators.Configuration;
 using PruneDsl.SourceGenerators.Diagnostics;
 using PruneDsl.SourceGenerators.Emit;
+using PruneDsl.SourceGenerators.Graph;
 using PruneDsl.SourceGenerators.Models;
 
 namespace PruneDsl.SourceGenerators
 {
     /// <summary>
     /// The pipeline only. Each PruneDsl attribute that makes a model ([ParticipationGroup] and [Sparsity] on fields, [Cost]
-    /// on a class) yields the identity of its class, cheaply; the distinct classes are read once each into a
+    /// on a class, [Reconstruct] on either) yields the identity of its class, cheaply; the distinct classes are read once each into a
     /// <see cref="ModelResult"/> (equatable, no symbols); the model is emitted and the diagnostics are reported in two
     /// separate outputs.
     /// </summary>
@@ -33,11 +34,20 @@ namespace PruneDsl.SourceGenerators
             /// <summary>Every class with a class-level [Cost].</summary>
             public const string CostClasses = "PruneDsl.CostClasses";
 
+            /// <summary>The class of every [Reconstruct], on a class or a field.</summary>
+            public const string ReconstructTargets = "PruneDsl.ReconstructTargets";
+
             /// <summary>Each annotated class once.</summary>
             public const string Classes = "PruneDsl.Classes";
 
-            /// <summary>The model and diagnostics of each class, read once per class.</summary>
+            /// <summary>The model, diagnostics and channel graph of each class, read once per class.</summary>
             public const string Models = "PruneDsl.Models";
+
+            /// <summary>The channel graphs of every model class (a model's blocks are other model classes).</summary>
+            public const string Graphs = "PruneDsl.Graphs";
+
+            /// <summary>Each class's model with its resolved channel plan, and the diagnostics about its channels.</summary>
+            public const string Plans = "PruneDsl.Plans";
 
             /// <summary>The diagnostics of each class.</summary>
             public const string Diagnostics = "PruneDsl.Diagnostics";
@@ -46,7 +56,7 @@ namespace PruneDsl.SourceGenerators
             public const string Sources = "PruneDsl.Sources";
 
             /// <summary>Every name above.</summary>
-            public static IReadOnlyList<string> All { get; } = new[] { GroupFields, SparseFields, CostClasses, Classes, Models, Diagnostics, Sources };
+            public static IReadOnlyList<string> All { get; } = new[] { GroupFields, SparseFields, CostClasses, ReconstructTargets, Classes, Models, Graphs, Plans, Diagnostics, Sources };
         }
 
         /// <inheritdoc />
@@ -70,11 +80,18 @@ namespace PruneDsl.SourceGenerators
                     static (ctx, _) => ModelBuilder.Identity((INamedTypeSymbol)ctx.TargetSymbol))
                 .WithTrackingName(Steps.CostClasses);
 
-            // A class is found once per annotated field (and once more for its [Cost]); each is read once.
+            var reconstructTargets = context.SyntaxProvider.ForAttributeWithMetadataName(
+                    AttributeNames.Reconstruct,
+                    static (node, _) => node is VariableDeclaratorSyntax or ClassDeclarationSyntax,
+                    static (ctx, _) => ModelBuilder.Identity(ctx.TargetSymbol as INamedTypeSymbol ?? ctx.TargetSymbol.ContainingType))
+                .WithTrackingName(Steps.ReconstructTargets);
+
+            // A class is found once per annotated field (and once more for its [Cost] or [Reconstruct]); each is read once.
             var classes = groupFields.Collect()
                 .Combine(sparseFields.Collect())
                 .Combine(costClasses.Collect())
-                .SelectMany(static (all, _) => Distinct(all.Left.Left, all.Left.Right, all.Right))
+                .Combine(reconstructTargets.Collect())
+                .SelectMany(static (all, _) => Distinct(all.Left.Left.Left, all.Left.Left.Right, all.Left.Right, all.Right))
                 .WithTrackingName(Steps.Classes);
 
             var models = classes
@@ -82,11 +99,25 @@ namespace PruneDsl.SourceGenerators
                 .Select(static (pair, ct) => ModelBuilder.Build(pair.Left, pair.Right, ct))
                 .WithTrackingName(Steps.Models);
 
-            var diagnostics = models
+            // A model's plan depends on its blocks' graphs: every class's graph is collected (an equatable array, so that an
+            // edit that changes no graph leaves the plans' inputs equal), and each class resolves its plan with them.
+            var graphs = models
+                .Select(static (result, _) => result.Graph)
+                .Where(static graph => graph is not null)
+                .Collect()
+                .Select(static (all, _) => new EquatableArray<ClassGraph>(all.Select(g => g!).OrderBy(g => g.Identity, StringComparer.Ordinal)))
+                .WithTrackingName(Steps.Graphs);
+
+            var plans = models
+                .Combine(graphs)
+                .Select(static (pair, _) => Coupling.Apply(pair.Left, pair.Right))
+                .WithTrackingName(Steps.Plans);
+
+            var diagnostics = plans
                 .Select(static (result, _) => result.Diagnostics)
                 .WithTrackingName(Steps.Diagnostics);
 
-            var sources = models
+            var sources = plans
                 .Where(static result => result.Model is not null)
                 .Select(static (result, _) => new GeneratedFile(ModelEmitter.HintName(result.Model!), ModelEmitter.Emit(result.Model!)))
                 .WithTrackingName(Steps.Sources);
@@ -98,7 +129,7 @@ namespace PruneDsl.SourceGenerators
             context.RegisterSourceOutput(located, static (spc, pair) =>
             {
                 foreach (var info in pair.Left)
-                    spc.ReportDiagnostic(ToDiagnostic(info, pair.Right));
+                    spc.ReportDiagnostic(ToDiagnostic(info, pair.Right, spc.CancellationToken));
             });
             context.RegisterSourceOutput(sources, static (spc, file) =>
                 spc.AddSource(file.HintName, SourceText.From(file.Text, System.Text.Encoding.UTF8)));
@@ -114,10 +145,14 @@ namespace PruneDsl.SourceGenerators
         private static readonly Dictionary<string, DiagnosticDescriptor> Descriptors =
             DiagnosticDescriptors.Generator.ToDictionary(d => d.Id);
 
-        private static Diagnostic ToDiagnostic(DiagnosticInfo info, Compilation compilation)
+        private static Diagnostic ToDiagnostic(DiagnosticInfo info, Compilation compilation, System.Threading.CancellationToken cancellationToken)
         {
             var location = Location.None;
-            if (info.Location is { } l)
+            if (info.Anchor is { } anchor)
+            {
+                location = Anchors.Resolve(anchor, compilation, cancellationToken) ?? Location.None;
+            }
+            else if (info.Location is { } l)
             {
                 var span = new TextSpan(l.Start, l.Length);
                 var tree = compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == l.FilePath);

@@ -20,6 +20,18 @@ namespace PruneDsl.SourceGenerators.Analyzers
             return value.ToString("G4", CultureInfo.InvariantCulture);
         }
 
+        /// <summary>Items as prose: <c>a</c>, <c>a and b</c>, <c>a, b and c</c>.</summary>
+        public static string List(System.Collections.Generic.IEnumerable<string> items)
+        {
+            var list = new System.Collections.Generic.List<string>(items);
+            return list.Count switch
+            {
+                0 => string.Empty,
+                1 => list[0],
+                _ => string.Join(", ", list.GetRange(0, list.Count - 1)) + " and " + list[list.Count - 1],
+            };
+        }
+
         /// <summary>An integer count.</summary>
         public static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
     }

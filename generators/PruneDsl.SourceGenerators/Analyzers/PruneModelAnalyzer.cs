@@ -12,8 +12,8 @@ using PruneDsl.SourceGenerators.Diagnostics;
 namespace PruneDsl.SourceGenerators.Analyzers
 {
     /// <summary>
-    /// The PruneDsl analyzer: cost settings that cannot prune, collapse the layer or will not be stable, and misplaced or
-    /// malformed attributes (PD0010-PD0024; docs/diagnostics/README.md lists them). PD0001-PD0009 are the source
+    /// The PruneDsl analyzer: cost settings that cannot prune, collapse the layer or will not be stable, invalid
+    /// [Reconstruct] settings, and misplaced or malformed attributes (PD0010-PD0024, PD0028; docs/diagnostics/README.md lists them). PD0001-PD0009 are the source
     /// generator's and are not reported here. One pass per model class: the attributes are read from the class symbol by
     /// <see cref="ModelConfiguration"/> (the generator's reader), the layer sizes and the data flow of <c>forward</c> from
     /// the operations of its members, and the rules run when the class is complete.
@@ -31,9 +31,9 @@ namespace PruneDsl.SourceGenerators.Analyzers
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(Guard.Wrap<CompilationStartAnalysisContext>(start =>
             {
-                var known = KnownTypes.Create(start.Compilation);
-                if (known is null) return;
-                start.RegisterSymbolStartAction(Guard.Wrap<SymbolStartAnalysisContext>(s => ModelSession.Start(s, known)), SymbolKind.NamedType);
+                // Nothing to analyze when the compilation does not reference the PruneDsl runtime.
+                if (start.Compilation.GetTypeByMetadataName(AttributeNames.ParticipationGroup) is null) return;
+                start.RegisterSymbolStartAction(Guard.Wrap<SymbolStartAnalysisContext>(ModelSession.Start), SymbolKind.NamedType);
             }));
         }
 
@@ -41,26 +41,27 @@ namespace PruneDsl.SourceGenerators.Analyzers
         private sealed class ModelSession
         {
             private readonly ModelConfiguration _model;
-            private readonly KnownTypes _known;
             private readonly HashSet<IFieldSymbol> _linearFields;
+            private readonly HashSet<IFieldSymbol> _shapedFields;
             private readonly HashSet<IFieldSymbol> _gatedFields;
             private readonly ConcurrentQueue<(IFieldSymbol Field, LayerShape Shape)> _shapes = new();
             private readonly ConcurrentQueue<IFieldSymbol> _forwardOutputs = new();
 
-            private ModelSession(ModelConfiguration model, KnownTypes known)
+            private ModelSession(ModelConfiguration model)
             {
                 _model = model;
-                _known = known;
                 _linearFields = new HashSet<IFieldSymbol>(model.LinearFields, SymbolEqualityComparer.Default);
-                _gatedFields = new HashSet<IFieldSymbol>(model.Fields.Where(f => f.IsGatedLinear).Select(f => f.Field), SymbolEqualityComparer.Default);
+                // The layers whose sizes the rules use: every Linear (the output layer's search) and every annotated Conv2d.
+                _shapedFields = new HashSet<IFieldSymbol>(model.LinearFields.Concat(model.Fields.Where(f => f.IsConv2d).Select(f => f.Field)), SymbolEqualityComparer.Default);
+                _gatedFields = new HashSet<IFieldSymbol>(model.Fields.Where(f => f.IsGatedLayer).Select(f => f.Field), SymbolEqualityComparer.Default);
             }
 
-            public static void Start(SymbolStartAnalysisContext context, KnownTypes known)
+            public static void Start(SymbolStartAnalysisContext context)
             {
                 if (context.Symbol is not INamedTypeSymbol { TypeKind: TypeKind.Class } type) return;
                 var model = ModelConfiguration.Read(type);
                 if (!model.IsRelevant) return;
-                var session = new ModelSession(model, known);
+                var session = new ModelSession(model);
                 context.RegisterOperationAction(Guard.Wrap<OperationAnalysisContext>(session.OnFieldInitializer), OperationKind.FieldInitializer);
                 context.RegisterOperationAction(Guard.Wrap<OperationAnalysisContext>(session.OnAssignment), OperationKind.SimpleAssignment);
                 context.RegisterOperationAction(Guard.Wrap<OperationAnalysisContext>(session.OnInvocation), OperationKind.Invocation);
@@ -75,17 +76,17 @@ namespace PruneDsl.SourceGenerators.Analyzers
             {
                 var initializer = (IFieldInitializerOperation)context.Operation;
                 foreach (var field in initializer.InitializedFields)
-                    if (_linearFields.Contains(field))
-                        _shapes.Enqueue((field, LayerShape.Read(initializer.Value, _known)));
+                    if (_shapedFields.Contains(field))
+                        _shapes.Enqueue((field, LayerShape.Read(initializer.Value)));
             }
 
             private void OnAssignment(OperationAnalysisContext context)
             {
                 if (context.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Constructor } constructor || !InModel(constructor)) return;
                 var assignment = (ISimpleAssignmentOperation)context.Operation;
-                if (assignment.Target is not IFieldReferenceOperation target || !_linearFields.Contains(target.Field)) return;
+                if (assignment.Target is not IFieldReferenceOperation target || !_shapedFields.Contains(target.Field)) return;
                 if (target.Instance is not null and not IInstanceReferenceOperation) return;
-                _shapes.Enqueue((target.Field, LayerShape.Read(assignment.Value, _known)));
+                _shapes.Enqueue((target.Field, LayerShape.Read(assignment.Value)));
             }
 
             /// <summary>PD0023: <c>fc1.forward(x)</c> on a gated field skips the forward hook that applies the gate.</summary>
@@ -119,6 +120,7 @@ namespace PruneDsl.SourceGenerators.Analyzers
                 var outputs = _forwardOutputs.Distinct<IFieldSymbol>(SymbolEqualityComparer.Default).ToList();
                 CostChecks.Run(_model, shapes, context.ReportDiagnostic, context.CancellationToken);
                 StructureChecks.Run(_model, shapes, outputs, context.ReportDiagnostic, context.CancellationToken);
+                ReconstructChecks.Run(_model, shapes, context.ReportDiagnostic, context.CancellationToken);
             }
         }
     }

@@ -13,8 +13,9 @@ using PruneDsl.Spec;
 namespace PruneDsl.SourceGenerators.Analyzers
 {
     /// <summary>
-    /// PD0017-PD0022: where the attributes are (output layer, attributes that configure nothing, repeated values) and
-    /// what the [Sparsity] patterns say. PD0023 (forward() on a gated layer) is reported as the invocations are seen.
+    /// PD0017-PD0022 and PD0028: where the attributes are (output layer, attributes that configure nothing, repeated
+    /// values) and what the [Sparsity] patterns say (on a Linear, and how their groups fall on a Conv2d's filters). PD0023
+    /// (forward() on a gated layer) is reported as the invocations are seen.
     /// </summary>
     internal static class StructureChecks
     {
@@ -25,8 +26,11 @@ namespace PruneDsl.SourceGenerators.Analyzers
             foreach (var field in facts.Fields)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var shape = shapes.TryGetValue(field.Field, out var s) ? s : LayerShape.Unknown;
                 if (field.Sparsity is not null && field.IsLinear)
-                    CheckSparsity(field, shapes.TryGetValue(field.Field, out var shape) ? shape : LayerShape.Unknown, report, cancellationToken);
+                    CheckSparsity(field, shape, report, cancellationToken);
+                else if (field.Sparsity is not null && field.IsConv2d)
+                    CheckConvolutionGroups(field, shape, report, cancellationToken);
             }
             CheckNoEffect(facts, report, cancellationToken);
             CheckRedundant(facts, report, cancellationToken);
@@ -95,6 +99,39 @@ namespace PruneDsl.SourceGenerators.Analyzers
                     (pattern.Sparsity * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%"));
         }
 
+        /// <summary>
+        /// PD0028: N:M groups run along a filter's weights (in_channels/groups * kh * kw of them), M at a time. A fan-in that
+        /// M does not divide makes the last group of a filter take weights of the next; a fan-in M divides but
+        /// in_channels/groups it does not makes groups cross kernel positions in the channels-last layout N:M hardware uses
+        /// (M consecutive input channels at one kernel position). (The generator does not run [Sparsity] on a Conv2d yet:
+        /// PD0002; this says whether the declared geometry could work.)
+        /// </summary>
+        private static void CheckConvolutionGroups(FieldConfiguration field, LayerShape shape, Action<Diagnostic> report, CancellationToken cancellationToken)
+        {
+            if (shape.In is not { } fanIn || shape.Sizes is not { In: { } channels, Groups: { } groups } || groups <= 0) return;
+            if (!SettingsReader.TryReadPattern(field.Sparsity!, out var text) || !SparsityPattern.TryParse(text, out var pattern, out _)) return;
+            var perGroup = channels / groups;
+            string state, consequence;
+            if (fanIn % pattern.M != 0)
+            {
+                state = "not a multiple of M = " + Format.Count(pattern.M);
+                consequence = "the last group of every filter would take weights of the next filter; choose a pattern whose M divides " + Format.Count(fanIn)
+                              + ", or channel counts that make in_channels/groups a multiple of M";
+            }
+            else if (perGroup % pattern.M != 0)
+            {
+                state = "a multiple of M = " + Format.Count(pattern.M) + ", but in_channels/groups = " + Format.Count(perGroup) + " is not";
+                consequence = "in the channels-last layout N:M hardware uses (M consecutive input channels at one kernel position) groups would straddle kernel positions; make in_channels/groups a multiple of M";
+            }
+            else
+            {
+                return;
+            }
+            var location = AttributeSyntaxLookup.Location(field.Sparsity, cancellationToken);
+            if (location is not null)
+                report(Diagnostic.Create(DiagnosticDescriptors.SparsityStraddlesFilters, location, field.Field.Name, shape.Display, Format.Count(fanIn), state, consequence));
+        }
+
         /// <summary>PD0021: a [Cost] with no group to configure, a [TrainingLength] with no group to check.</summary>
         private static void CheckNoEffect(ModelConfiguration facts, Action<Diagnostic> report, CancellationToken cancellationToken)
         {
@@ -144,7 +181,7 @@ namespace PruneDsl.SourceGenerators.Analyzers
 
             foreach (var field in facts.Fields)
             {
-                if (field.Cost is null || !field.IsGatedLinear) continue;
+                if (field.Cost is null || !field.IsGatedLayer) continue;
                 foreach (var argument in SettingsReader.NamedSettings(field.Cost))
                 {
                     if (!classValues.TryGetValue(argument.Key, out var classValue) || !Equals(classValue, argument.Value.Value)) continue;

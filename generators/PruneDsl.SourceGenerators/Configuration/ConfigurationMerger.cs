@@ -57,6 +57,39 @@ namespace PruneDsl.SourceGenerators.Configuration
             return spec;
         }
 
+        /// <summary>
+        /// [Reconstruct]: the defaults (<see cref="ReconstructionDefaults"/>), then the class's method and named settings, then
+        /// the field's; the pattern is the field's [Sparsity] when it parses (normalised, e.g. <c>"2:4"</c>), else
+        /// unstructured. Null when neither the class nor the field has a [Reconstruct].
+        /// </summary>
+        /// <param name="classReconstruct">The class-level [Reconstruct], if any.</param>
+        /// <param name="fieldReconstruct">The field's own [Reconstruct], if any.</param>
+        /// <param name="fieldSparsity">The field's [Sparsity], if any.</param>
+        public static ReconstructionSpec? Reconstruction(AttributeData? classReconstruct, AttributeData? fieldReconstruct, AttributeData? fieldSparsity)
+        {
+            if (classReconstruct is null && fieldReconstruct is null) return null;
+            var spec = ReconstructionSpec.Default;
+            if (classReconstruct is not null) spec = SettingsReader.ApplyReconstruction(spec, classReconstruct);
+            if (fieldReconstruct is not null) spec = SettingsReader.ApplyReconstruction(spec, fieldReconstruct);
+            if (fieldSparsity is not null && SettingsReader.TryReadPattern(fieldSparsity, out var text) && SparsityPattern.TryParse(text, out var pattern, out _))
+                spec = spec with { Pattern = pattern.ToString() };
+            return spec;
+        }
+
+        /// <summary>
+        /// Which of the two [Reconstruct]s set a setting of the merged spec: the field's when it names it, else the class's
+        /// when it names it, else null (the default). <c>Method</c> is the constructor argument.
+        /// </summary>
+        /// <param name="classReconstruct">The class-level [Reconstruct], if any.</param>
+        /// <param name="fieldReconstruct">The field's own [Reconstruct], if any.</param>
+        /// <param name="property">The <see cref="ReconstructionSpec"/> property.</param>
+        public static AttributeData? ReconstructionSource(AttributeData? classReconstruct, AttributeData? fieldReconstruct, string property)
+        {
+            if (fieldReconstruct is not null && SettingsReader.SetsReconstruction(fieldReconstruct, property)) return fieldReconstruct;
+            if (classReconstruct is not null && SettingsReader.SetsReconstruction(classReconstruct, property)) return classReconstruct;
+            return null;
+        }
+
         private static AttributeData? DynamicsAttribute(AttributeData? classDynamics, AttributeData? fieldDynamics, AttributeData? fieldCost) =>
             fieldDynamics ?? (fieldCost is null ? classDynamics : null);
     }

@@ -10,7 +10,7 @@ namespace PruneDsl.SourceGenerators.Configuration
     internal sealed class FieldConfiguration
     {
         public FieldConfiguration(ModelConfiguration owner, IFieldSymbol field, AttributeData? group, AttributeData? cost,
-            AttributeData? sparsity, AttributeData? dynamics, AttributeData? prune)
+            AttributeData? sparsity, AttributeData? dynamics, AttributeData? prune, AttributeData? reconstruct)
         {
             Owner = owner;
             Field = field;
@@ -19,6 +19,7 @@ namespace PruneDsl.SourceGenerators.Configuration
             Sparsity = sparsity;
             Dynamics = dynamics;
             Prune = prune;
+            Reconstruct = reconstruct;
         }
 
         /// <summary>The class the field belongs to.</summary>
@@ -39,8 +40,14 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>The field's own [Prune], if any.</summary>
         public AttributeData? Prune { get; }
 
+        /// <summary>The field's own [Reconstruct], if any.</summary>
+        public AttributeData? Reconstruct { get; }
+
         /// <summary>Whether the field is a TorchSharp.Modules.Linear.</summary>
         public bool IsLinear => AttributeNames.IsLinear(Field.Type);
+
+        /// <summary>Whether the field is a TorchSharp.Modules.Conv2d.</summary>
+        public bool IsConv2d => AttributeNames.IsConv2d(Field.Type);
 
         /// <summary>
         /// False when the compiler could not resolve the field's type (a missing using, a typo): the compiler reports
@@ -48,14 +55,17 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// </summary>
         public bool TypeResolves => Field.Type.TypeKind != TypeKind.Error;
 
-        /// <summary>A [ParticipationGroup] on a Linear field: a layer the generator gates.</summary>
+        /// <summary>A [ParticipationGroup] on a Linear field: a gated layer whose outputs are neurons.</summary>
         public bool IsGatedLinear => Group is not null && IsLinear;
+
+        /// <summary>A [ParticipationGroup] on a field of a type it supports (Linear, Conv2d): a layer the generator gates.</summary>
+        public bool IsGatedLayer => Group is not null && AttributeNames.Supports(AttributeNames.ParticipationGroup, Field.Type);
 
         /// <summary>Whether the layer evolves instead of playing the game (<see cref="ConfigurationMerger.Evolves"/>).</summary>
         public bool Evolves => ConfigurationMerger.Evolves(Owner.Dynamics, Dynamics, Cost);
 
         /// <summary>A gated layer that plays the game, so the cost rules apply to it.</summary>
-        public bool PlaysGame => IsGatedLinear && !Evolves;
+        public bool PlaysGame => IsGatedLayer && !Evolves;
 
         /// <summary>The group's cost settings, merged (<see cref="ConfigurationMerger.Cost"/>).</summary>
         public MergedCost MergedCost => ConfigurationMerger.Cost(Owner.Cost, Cost);
@@ -65,6 +75,12 @@ namespace PruneDsl.SourceGenerators.Configuration
 
         /// <summary>The layer's [Prune] settings, merged, or null when neither the class nor the field has one.</summary>
         public PruneSpec? MergedPrune => ConfigurationMerger.Prune(Owner.Prune, Prune);
+
+        /// <summary>
+        /// The layer's one-shot reconstruction settings, merged (<see cref="ConfigurationMerger.Reconstruction"/>), with the
+        /// N:M pattern of its [Sparsity] when it parses; null when neither the class nor the field has a [Reconstruct].
+        /// </summary>
+        public ReconstructionSpec? MergedReconstruction => ConfigurationMerger.Reconstruction(Owner.Reconstruct, Reconstruct, Sparsity);
     }
 
     /// <summary>
@@ -93,6 +109,9 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>The class-level [TrainingLength], if any.</summary>
         public AttributeData? TrainingLength { get; private set; }
 
+        /// <summary>The class-level [Reconstruct], if any (it applies to every Linear field that forward calls).</summary>
+        public AttributeData? Reconstruct { get; private set; }
+
         /// <summary>Fields with at least one PruneDsl attribute, in declaration order.</summary>
         public ImmutableArray<FieldConfiguration> Fields { get; private set; }
 
@@ -100,7 +119,7 @@ namespace PruneDsl.SourceGenerators.Configuration
         public ImmutableArray<IFieldSymbol> LinearFields { get; private set; }
 
         /// <summary>Whether any PruneDsl attribute that the analyzer checks is there (class-level ones too: their values are validated).</summary>
-        public bool IsRelevant => Cost is not null || Dynamics is not null || Prune is not null || TrainingLength is not null || !Fields.IsEmpty;
+        public bool IsRelevant => Cost is not null || Dynamics is not null || Prune is not null || TrainingLength is not null || Reconstruct is not null || !Fields.IsEmpty;
 
         public bool HasAnyGroup => Fields.Any(f => f.Group is not null);
 
@@ -117,6 +136,7 @@ namespace PruneDsl.SourceGenerators.Configuration
                     case AttributeNames.SelectionDynamics: configuration.Dynamics ??= attribute; break;
                     case AttributeNames.Prune: configuration.Prune ??= attribute; break;
                     case AttributeNames.TrainingLength: configuration.TrainingLength ??= attribute; break;
+                    case AttributeNames.Reconstruct: configuration.Reconstruct ??= attribute; break;
                 }
             }
 
@@ -126,7 +146,7 @@ namespace PruneDsl.SourceGenerators.Configuration
             {
                 if (member is not IFieldSymbol field || field.IsImplicitlyDeclared) continue;
                 if (!field.IsStatic && AttributeNames.IsLinear(field.Type)) linear.Add(field);
-                AttributeData? group = null, cost = null, sparsity = null, dynamics = null, prune = null;
+                AttributeData? group = null, cost = null, sparsity = null, dynamics = null, prune = null, reconstruct = null;
                 foreach (var attribute in field.GetAttributes())
                 {
                     switch (AttributeNames.Of(attribute))
@@ -136,23 +156,15 @@ namespace PruneDsl.SourceGenerators.Configuration
                         case AttributeNames.Sparsity: sparsity ??= attribute; break;
                         case AttributeNames.SelectionDynamics: dynamics ??= attribute; break;
                         case AttributeNames.Prune: prune ??= attribute; break;
+                        case AttributeNames.Reconstruct: reconstruct ??= attribute; break;
                     }
                 }
-                if (group is not null || cost is not null || sparsity is not null || dynamics is not null || prune is not null)
-                    fields.Add(new FieldConfiguration(configuration, field, group, cost, sparsity, dynamics, prune));
+                if (group is not null || cost is not null || sparsity is not null || dynamics is not null || prune is not null || reconstruct is not null)
+                    fields.Add(new FieldConfiguration(configuration, field, group, cost, sparsity, dynamics, prune, reconstruct));
             }
             configuration.Fields = fields.ToImmutable();
             configuration.LinearFields = linear.ToImmutable();
             return configuration;
-        }
-
-        /// <summary>The Linear field declared next after <paramref name="field"/> (the layer its outputs feed), or null.</summary>
-        /// <param name="field">A Linear field of the class.</param>
-        public IFieldSymbol? NextLinear(IFieldSymbol field)
-        {
-            for (var i = 0; i + 1 < LinearFields.Length; i++)
-                if (SymbolEqualityComparer.Default.Equals(LinearFields[i], field)) return LinearFields[i + 1];
-            return null;
         }
     }
 }

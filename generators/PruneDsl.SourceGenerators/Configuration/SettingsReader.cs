@@ -70,15 +70,36 @@ namespace PruneDsl.SourceGenerators.Configuration
             return spec;
         }
 
+        /// <summary>
+        /// Whether a <c>[Reconstruct]</c> sets the property: <c>Method</c> by its constructor argument, the others by a bound
+        /// named argument.
+        /// </summary>
+        /// <param name="attribute">The [Reconstruct].</param>
+        /// <param name="property">The <see cref="ReconstructionSpec"/> property.</param>
+        public static bool SetsReconstruction(AttributeData attribute, string property)
+        {
+            if (property == nameof(ReconstructionSpec.Method))
+                return attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int;
+            foreach (var argument in NamedSettings(attribute))
+                if (argument.Key == property && TryReconstructionSetting(ReconstructionSpec.Default, property, argument.Value.Value, out _))
+                    return true;
+            return false;
+        }
+
         /// <summary>One <c>[Reconstruct]</c> named argument applied (unknown names and values of another kind leave it unchanged).</summary>
         /// <param name="spec">The settings so far.</param>
         /// <param name="property">The attribute property.</param>
         /// <param name="value">Its constant value.</param>
-        public static ReconstructionSpec WithReconstructionSetting(ReconstructionSpec spec, string property, object? value)
+        public static ReconstructionSpec WithReconstructionSetting(ReconstructionSpec spec, string property, object? value) =>
+            TryReconstructionSetting(spec, property, value, out var result) ? result : spec;
+
+        /// <summary>One <c>[Reconstruct]</c> named argument applied; false (and the spec unchanged) for an unknown name or a value of another kind.</summary>
+        private static bool TryReconstructionSetting(ReconstructionSpec spec, string property, object? value, out ReconstructionSpec result)
         {
-            if (!TryToDouble(value, out var d)) return spec;
+            result = spec;
+            if (!TryToDouble(value, out var d)) return false;
             var whole = d == System.Math.Floor(d) && d >= int.MinValue && d <= int.MaxValue;
-            return property switch
+            ReconstructionSpec? applied = property switch
             {
                 nameof(ReconstructionSpec.Sparsity) => spec with { Sparsity = d },
                 nameof(ReconstructionSpec.Dampening) => spec with { Dampening = d },
@@ -86,8 +107,11 @@ namespace PruneDsl.SourceGenerators.Configuration
                 nameof(ReconstructionSpec.CalibrationBatches) when whole => spec with { CalibrationBatches = (int)d },
                 nameof(ReconstructionSpec.Bits) when whole => spec with { Bits = (int)d },
                 nameof(ReconstructionSpec.GroupSize) when whole => spec with { GroupSize = (int)d },
-                _ => spec,
+                _ => null,
             };
+            if (applied is null) return false;
+            result = applied;
+            return true;
         }
 
         /// <summary>

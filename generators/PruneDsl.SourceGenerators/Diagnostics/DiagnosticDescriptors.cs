@@ -5,7 +5,9 @@ namespace PruneDsl.SourceGenerators.Diagnostics
 {
     /// <summary>
     /// Every PruneDsl diagnostic, one descriptor each: id, title, message, category, default severity and help link.
-    /// PD0001-PD0009 are reported by the source generator (misuse that stops generation), PD0010 and up by the analyzer.
+    /// PD0001-PD0009 are reported by the source generator (misuse that stops generation, and what forward does that it
+    /// does not follow), PD0010 and up by the analyzer, except PD0025-PD0027, which the generator reports from the channel
+    /// plan it reads from forward (they need the plans of the blocks a model uses, which only the generator has).
     /// docs/diagnostics/ has one page per id: what it means, its derivation, how to fix and how to suppress it.
     /// </summary>
     internal static class DiagnosticDescriptors
@@ -18,6 +20,9 @@ namespace PruneDsl.SourceGenerators.Diagnostics
 
         /// <summary>Category of the diagnostics about where the attributes are and how the layers are used.</summary>
         public const string StructureCategory = "PruneDsl.Structure";
+
+        /// <summary>Category of the diagnostics about the channel graph read from forward.</summary>
+        public const string GraphCategory = "PruneDsl.Graph";
 
         /// <summary>Category of the diagnostics about N:M sparsity.</summary>
         public const string SparsityCategory = "PruneDsl.Sparsity";
@@ -32,10 +37,10 @@ namespace PruneDsl.SourceGenerators.Diagnostics
             "'{0}' has PruneDsl attributes but is not declared partial, so no pruning code can be generated for it; add the 'partial' modifier",
             GenerationCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0001"));
 
-        /// <summary>PD0002: a group attribute on a member whose type is not supported.</summary>
+        /// <summary>PD0002: a group attribute on a member whose type is not supported ({3}: the supported types; {4}: what to do instead).</summary>
         public static readonly DiagnosticDescriptor UnsupportedMemberType = new(
             "PD0002", "PruneDsl attribute on an unsupported member",
-            "[{0}] is on '{1}' of type '{2}', but only fields of type TorchSharp.Modules.Linear are supported",
+            "[{0}] is on '{1}' of type '{2}', but only fields of type {3} are supported{4}",
             GenerationCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0002"));
 
         /// <summary>PD0003: attributes on a class that is not a TorchSharp module.</summary>
@@ -59,7 +64,7 @@ namespace PruneDsl.SourceGenerators.Diagnostics
         /// <summary>PD0006: the user's forward cannot be copied into a standalone inference module.</summary>
         public static readonly DiagnosticDescriptor NoInferenceModule = new(
             "PD0006", "No inference module generated",
-            "No inference module is generated for '{0}' because {1}; training, pruning and compaction are unaffected. An inference module copies forward(), so forward may use only the model's Linear fields and static members.",
+            "No inference module is generated for '{0}' because {1}; training, pruning and compaction are unaffected. An inference module copies forward(), so forward may use only the model's Linear, Conv2d, BatchNorm2d, pooling, dropout, activation and Flatten fields, its blocks (fields of PruneDsl model classes that have inference modules) and static members written with their class name.",
             GenerationCategory, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0006"));
 
         /// <summary>PD0007: a type that contains a model class is not partial.</summary>
@@ -67,6 +72,15 @@ namespace PruneDsl.SourceGenerators.Diagnostics
             "PD0007", "Type containing a model class must be partial",
             "'{0}' contains the model class '{1}' but is not declared partial, so the generated part of '{1}' cannot be nested in it; add the 'partial' modifier to '{0}'",
             GenerationCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0007"));
+
+        /// <summary>
+        /// PD0008: forward does something the generator does not follow on channels that can be pruned ({0}: the
+        /// explanation, as compaction refuses with it; {1}: the channel spaces it touches).
+        /// </summary>
+        public static readonly DiagnosticDescriptor ForwardNotFollowed = new(
+            "PD0008", "Forward not followed",
+            "{0}. The model still trains with its gates; Compact() refuses the channels of {1} with this explanation.",
+            GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0008"));
 
         /// <summary>PD0010: a setting outside its valid range ({0} attribute, {1} property, {2} value, {3} requirement).</summary>
         public static readonly DiagnosticDescriptor InvalidSetting = new(
@@ -170,15 +184,59 @@ namespace PruneDsl.SourceGenerators.Diagnostics
             "The fields '{0}' and '{1}' of '{2}' both become '{3}' in the names of their generated members (for example {3}Cost); rename one of them",
             GenerationCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0009"));
 
+        /// <summary>PD0028: a [Sparsity] on a Conv2d whose N:M groups would straddle filters or kernel positions.</summary>
+        public static readonly DiagnosticDescriptor SparsityStraddlesFilters = new(
+            "PD0028", "N:M groups straddle a convolution's filters",
+            "'{0}' is {1}: each filter has in_channels/groups*kh*kw = {2} weights, {3}; N:M sparsity keeps N of every M consecutive weights of a filter, so {4}",
+            SparsityCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0028"));
+
+        /// <summary>PD0025: groups whose channels are coupled (added together) with different settings.</summary>
+        public static readonly DiagnosticDescriptor CoupledSettingsDiffer = new(
+            "PD0025", "Coupled groups with different settings",
+            "'{0}' shares its channels with '{1}' ({2}), so both are pruned with one participation per channel, but their settings differ ({3}); the shared gate uses the settings of '{1}': give the coupled layers the same [Cost], [SelectionDynamics] and [Prune] (on the class, for instance)",
+            GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0025"));
+
+        /// <summary>PD0026: a group whose channels are also fed by an ungated path (an identity from an un-annotated layer, the input).</summary>
+        public static readonly DiagnosticDescriptor GroupOnUngatedPath = new(
+            "PD0026", "Group on channels an ungated path also feeds",
+            "'{0}' cannot be pruned: its channels are added to {1}, which no participation gates, so a pruned channel would still carry them; {2}",
+            GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0026"));
+
+        /// <summary>PD0027: a BatchNorm2d that normalizes gated channels after their gate.</summary>
+        public static readonly DiagnosticDescriptor NormalizedAfterGate = new(
+            "PD0027", "BatchNorm after the participation gate",
+            "'{0}' normalizes the channels of '{1}' after their participation gate ({2}): batch normalization divides the gate back out while training, and a pruned channel would leave the BatchNorm's bias instead of 0, so Compact() refuses these channels; apply '{0}' directly to the output of the Conv2d that produces them (conv, then BatchNorm, then the activation), which moves the gate after it",
+            GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0027"));
+
+        /// <summary>PD0032: a layer declared for OBS neuron removal whose outputs no single Linear layer consumes (the output layer, among others).</summary>
+        public static readonly DiagnosticDescriptor ObsWithoutConsumer = new(
+            "PD0032", "OBS neuron removal without a consumer",
+            "'{0}' is declared for OBS neuron removal ([Reconstruct(ReconstructionMethod.Obs)]), but {1}; OBS removes a layer's neurons by updating the inputs of the Linear layer that reads them, so there is nothing to compensate and '{0}' is left out of the generated Reconstruct method: use ReconstructionMethod.SparseGpt (weights) or ReconstructionMethod.None for this layer",
+            GraphCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0032"));
+
+        /// <summary>PD0033: OBS neuron removal whose consumer has an N:M [Sparsity]: the update fills its pruned weights in.</summary>
+        public static readonly DiagnosticDescriptor ObsDensifiesConsumer = new(
+            "PD0033", "OBS update densifies an N:M consumer",
+            "'{0}' is declared for OBS neuron removal, and its consumer '{1}' has [Sparsity(\"{2}\")]: the OBS update changes every remaining input column of '{1}', its pruned weights included, so '{1}' is no longer {2} sparse (its compressed form, or the next refresh of its mask, drops part of the repair); reconstruct '{1}' after '{0}' (SparseGPT at {2}: [Reconstruct] on '{1}') or use ReconstructionMethod.SparseGpt on '{0}'",
+            GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0033"));
+
+        /// <summary>PD0034: a layer with [Reconstruct] settings that the generated Reconstruct method cannot include.</summary>
+        public static readonly DiagnosticDescriptor ReconstructLayerLeftOut = new(
+            "PD0034", "Layer left out of Reconstruct",
+            "'{0}' has [Reconstruct] settings but is left out of the generated Reconstruct method: {1}",
+            GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0034"));
+
         /// <summary>Every descriptor the source generator reports, in id order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> Generator { get; } = ImmutableArray.Create(
             ClassNotPartial, UnsupportedMemberType, NotAModule, RegisterComponentsConflict, UnsupportedClassShape,
-            NoInferenceModule, ContainingTypeNotPartial, GeneratedNamesCollide);
+            NoInferenceModule, ContainingTypeNotPartial, ForwardNotFollowed, GeneratedNamesCollide, CoupledSettingsDiffer,
+            GroupOnUngatedPath, NormalizedAfterGate, ObsWithoutConsumer, ObsDensifiesConsumer, ReconstructLayerLeftOut);
 
         /// <summary>Every descriptor the analyzer reports, in id order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> Analyzer { get; } = ImmutableArray.Create(
             InvalidSetting, CostCannotPrune, L1BudgetTooSmall, StepOvershoots, StepDiverges, CompetitionNotUnique,
             CompetitionCost, GroupOnOutputLayer, InvalidSparsityPattern, SparsityWidthNotDivisible,
-            SparsityNotTensorCorePattern, AttributeHasNoEffect, RedundantCostOverride, GateBypassed, CostCollapsesLayer);
+            SparsityNotTensorCorePattern, AttributeHasNoEffect, RedundantCostOverride, GateBypassed, CostCollapsesLayer,
+            SparsityStraddlesFilters);
     }
 }

@@ -4,14 +4,11 @@ using PruneDsl.SourceGenerators.Models;
 namespace PruneDsl.SourceGenerators.Emit
 {
     /// <summary>
-    /// Emits the game's half of a model: the baked-in cost settings and one <c>ParticipationLayer</c> per
-    /// <c>[ParticipationGroup]</c> field that plays the game, and the participation step.
+    /// Emits the game's settings: the baked-in cost settings of every <c>[ParticipationGroup]</c> field that plays the game
+    /// (the channel plan gates its space with them; see <see cref="PlanEmitter"/>).
     /// </summary>
     internal static class GameEmitter
     {
-        private const string Layer = "global::PruneDsl.Game.ParticipationLayer";
-        private const string Field = "_participationLayers";
-
         /// <summary>The cost settings of every game layer.</summary>
         public static void EmitSettings(SourceWriter w, PruneModel model)
         {
@@ -36,18 +33,5 @@ namespace PruneDsl.SourceGenerators.Emit
                 w.Line("    Benefit: " + Names.Enum(c.Benefit) + ");");
             }
         }
-
-        /// <summary>The field that holds the layers.</summary>
-        public static void EmitLayersField(SourceWriter w) => LayerArray.EmitField(w, Layer, Field);
-
-        /// <summary>The statements RegisterComponents runs to attach the participations.</summary>
-        public static void EmitAttach(SourceWriter w, PruneModel model) =>
-            LayerArray.EmitAssignment(w, Layer, Field, model.Groups.Where(g => g.IsGame).Select(g =>
-                Layer + ".Attach(this, \"" + g.FieldName + "\", " + Names.Identifier(g.FieldName) + ", " + Names.Pascal(g.FieldName) + "Cost)"));
-
-        /// <summary>The layers, one property per game layer, and the participation step.</summary>
-        public static void EmitMembers(SourceWriter w, PruneModel model) =>
-            LayerArray.EmitGates(w, Layer, "ParticipationLayers", Field, model.ClassName, model.Groups.Where(g => g.IsGame).ToList(),
-                ("players", "one participation per output neuron"), "StepParticipations");
     }
 }

@@ -40,27 +40,30 @@ namespace PruneDsl.SourceGenerators.Emit
             if (model.Namespace is not null) w.Open("namespace " + model.Namespace);
             foreach (var container in model.ContainingTypes) w.Open(container.Keyword + " " + Names.Identifier(container.Name));
 
-            var hasGame = model.Groups.Any(g => g.IsGame);
-            var hasPopulations = model.Groups.Any(g => !g.IsGame);
+            var plan = model.Plan!;
+            var hasGame = plan.Gates.Any(g => g.IsGame);
+            var hasPopulations = plan.Gates.Any(g => !g.IsGame);
             var interfaces = new List<string>();
             if (hasGame) interfaces.Add("global::PruneDsl.Game.IParticipationModel");
             if (hasPopulations) interfaces.Add("global::PruneDsl.Evolution.IPopulationModel");
-            if (model.Groups.Count > 0) interfaces.Add("global::PruneDsl.Compaction.ICompactableModel");
+            interfaces.Add("global::PruneDsl.Compaction.ICompactableModel");
             if (model.SparseLayers.Count > 0) interfaces.Add("global::PruneDsl.Sparsity.ISparseModel");
+            interfaces.Add("global::PruneDsl.Graph.IChannelPlanModel");
+            interfaces.Add("global::PruneDsl.Graph.IChannelBlock");
 
             w.Line(GeneratedCode);
-            w.Open("partial class " + Names.Identifier(model.ClassName) + (interfaces.Count > 0 ? " : " + string.Join(", ", interfaces) : string.Empty));
-            if (hasGame) GameEmitter.EmitSettings(w, model);
-            if (hasPopulations) PopulationEmitter.EmitSettings(w, model);
-            if (model.Groups.Count > 0) GateEmitter.EmitSettings(w, model);
-            if (hasGame) GameEmitter.EmitLayersField(w);
-            if (hasPopulations) PopulationEmitter.EmitLayersField(w);
+            w.Open("partial class " + Names.Identifier(model.ClassName) + " : " + string.Join(", ", interfaces));
+            GameEmitter.EmitSettings(w, model);
+            PopulationEmitter.EmitSettings(w, model);
+            GateEmitter.EmitSettings(w, model);
+            ReconstructEmitter.EmitSettings(w, model);
+            PlanEmitter.EmitField(w);
             if (model.SparseLayers.Count > 0) SparseEmitter.EmitLayersField(w);
             EmitRegisterComponents(w, model);
-            if (hasGame) GameEmitter.EmitMembers(w, model);
-            if (hasPopulations) PopulationEmitter.EmitMembers(w, model);
-            if (model.Groups.Count > 0) GateEmitter.EmitMembers(w, model);
+            PlanEmitter.EmitDescribe(w, model);
+            PlanEmitter.EmitMembers(w, model);
             if (model.SparseLayers.Count > 0) SparseEmitter.EmitMembers(w, model);
+            if (model.Reconstruct.Count > 0) ReconstructEmitter.EmitMethod(w, model);
             if (model.Inference is not null) InferenceEmitter.EmitFactory(w, model);
             w.Close();
 
@@ -75,19 +78,14 @@ namespace PruneDsl.SourceGenerators.Emit
         {
             w.Member();
             w.Line("/// <summary>");
-            w.Line("/// Registers the submodules (TorchSharp's reflection over the fields), then attaches what the attributes declare:");
-            if (model.Groups.Any(g => g.IsGame))
-                w.Line("/// one participation per output neuron of every game layer (buffers <c>{field}_participation</c>),");
-            if (model.Groups.Any(g => !g.IsGame))
-                w.Line("/// one mass per output neuron of every evolving layer (buffers <c>{field}_mass</c>),");
-            if (model.SparseLayers.Count > 0)
-                w.Line("/// the N:M mask of every [Sparsity] layer,");
-            w.Line("/// once.");
+            w.Line("/// Registers the submodules (TorchSharp's reflection over the fields), then, once, builds the channel plan with this");
+            w.Line("/// model as the outermost one (<see cref=\"DescribeChannels\"/>): one gate per gated channel space (buffers");
+            w.Line("/// <c>{space}_participation</c> or <c>{space}_mass</c>)" + (model.SparseLayers.Count > 0 ? ", then the N:M mask of every [Sparsity] layer." : "."));
+            w.Line("/// A model that has this one as a field takes its plan over when it builds its own.");
             w.Line("/// </summary>");
             w.Open("protected override void RegisterComponents()");
             w.Line("base.RegisterComponents();");
-            if (model.Groups.Any(g => g.IsGame)) GameEmitter.EmitAttach(w, model);
-            if (model.Groups.Any(g => !g.IsGame)) PopulationEmitter.EmitAttach(w, model);
+            PlanEmitter.EmitBuild(w, model);
             if (model.SparseLayers.Count > 0) SparseEmitter.EmitAttach(w, model);
             w.Close();
         }

@@ -50,6 +50,28 @@ namespace PruneDsl.SourceGenerators.Emit
             return text.Contains(".") || text.Contains("E") ? text : text + ".0";
         }
 
+        /// <summary>A C# string literal of the text (quotes, backslashes and control characters escaped).</summary>
+        public static string String(string text)
+        {
+            var builder = new StringBuilder(text.Length + 2).Append('"');
+            foreach (var c in text)
+            {
+                switch (c)
+                {
+                    case '"': builder.Append("\\\""); break;
+                    case '\\': builder.Append("\\\\"); break;
+                    case '\n': builder.Append("\\n"); break;
+                    case '\r': builder.Append("\\r"); break;
+                    case '\t': builder.Append("\\t"); break;
+                    default:
+                        if (char.IsControl(c)) builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                        else builder.Append(c);
+                        break;
+                }
+            }
+            return builder.Append('"').ToString();
+        }
+
         /// <summary>A double for prose in comments.</summary>
         public static string Prose(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
     }

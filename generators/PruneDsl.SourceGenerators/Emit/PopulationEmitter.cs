@@ -4,14 +4,11 @@ using PruneDsl.SourceGenerators.Models;
 namespace PruneDsl.SourceGenerators.Emit
 {
     /// <summary>
-    /// Emits the evolution half of a model: the baked-in selection-dynamics settings and one <c>PopulationLayer</c> per
-    /// group layer that evolves under <c>[SelectionDynamics]</c>, and the selection step.
+    /// Emits the evolution settings: the baked-in selection dynamics of every group layer that evolves under
+    /// <c>[SelectionDynamics]</c> (the channel plan evolves its space with them; see <see cref="PlanEmitter"/>).
     /// </summary>
     internal static class PopulationEmitter
     {
-        private const string Layer = "global::PruneDsl.Evolution.PopulationLayer";
-        private const string Field = "_populationLayers";
-
         /// <summary>The dynamics settings of every evolving layer.</summary>
         public static void EmitSettings(SourceWriter w, PruneModel model)
         {
@@ -30,18 +27,5 @@ namespace PruneDsl.SourceGenerators.Emit
                 w.Line("    TargetSparsity: " + Names.Literal(d.TargetSparsity) + ");");
             }
         }
-
-        /// <summary>The field that holds the layers.</summary>
-        public static void EmitLayersField(SourceWriter w) => LayerArray.EmitField(w, Layer, Field);
-
-        /// <summary>The statements RegisterComponents runs to attach the populations.</summary>
-        public static void EmitAttach(SourceWriter w, PruneModel model) =>
-            LayerArray.EmitAssignment(w, Layer, Field, model.Groups.Where(g => !g.IsGame).Select(g =>
-                Layer + ".Attach(this, \"" + g.FieldName + "\", " + Names.Identifier(g.FieldName) + ", " + Names.Pascal(g.FieldName) + "Dynamics)"));
-
-        /// <summary>The layers, one property per evolving layer, and the selection step.</summary>
-        public static void EmitMembers(SourceWriter w, PruneModel model) =>
-            LayerArray.EmitGates(w, Layer, "PopulationLayers", Field, model.ClassName, model.Groups.Where(g => !g.IsGame).ToList(),
-                ("populations", "one mass per output neuron"), "StepPopulations");
     }
 }

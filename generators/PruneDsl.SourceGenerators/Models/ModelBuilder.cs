@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using PruneDsl.SourceGenerators.Configuration;
 using PruneDsl.SourceGenerators.Diagnostics;
+using PruneDsl.SourceGenerators.Graph;
 using PruneDsl.Spec;
 
 namespace PruneDsl.SourceGenerators.Models
@@ -40,11 +41,11 @@ namespace PruneDsl.SourceGenerators.Models
         {
             var type = compilation.Assembly.GetTypeByMetadataName(identity);
             return type is null
-                ? new ModelResult(null, EquatableArray<DiagnosticInfo>.Empty)
-                : Build(type, cancellationToken);
+                ? new ModelResult(null, EquatableArray<DiagnosticInfo>.Empty, null)
+                : Build(type, identity, compilation, cancellationToken);
         }
 
-        private static ModelResult Build(INamedTypeSymbol type, CancellationToken cancellationToken)
+        private static ModelResult Build(INamedTypeSymbol type, string identity, Compilation compilation, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
             var canGenerate = true;
@@ -101,18 +102,25 @@ namespace PruneDsl.SourceGenerators.Models
             foreach (var field in configuration.Fields)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (field.Group is null && field.Sparsity is null) continue;
-                if (!field.IsLinear)
+                if (field.Group is null && field.Sparsity is null && field.Reconstruct is null) continue;
+                var supported = true;
+                foreach (var (attribute, attributeName) in new[]
+                         {
+                             (field.Group, AttributeNames.ParticipationGroup), (field.Sparsity, AttributeNames.Sparsity), (field.Reconstruct, AttributeNames.Reconstruct),
+                         })
                 {
+                    if (attribute is null || AttributeNames.Supports(attributeName, field.Field.Type)) continue;
+                    supported = false;
                     canGenerate = false;
                     // A type the compiler could not resolve is the compiler's to report (CS0246 names what is missing).
                     if (!field.TypeResolves) continue;
-                    var attribute = field.Group ?? field.Sparsity!;
                     var location = AttributeLocation(attribute, cancellationToken) ?? FirstLocation(field.Field);
                     diagnostics.Add(Diagnostic(DiagnosticDescriptors.UnsupportedMemberType, location,
-                        field.Group is not null ? "ParticipationGroup" : "Sparsity", field.Field.Name, field.Field.Type.ToDisplayString()));
-                    continue;
+                        attributeName.Substring("PruneDsl.".Length, attributeName.Length - "PruneDsl.".Length - "Attribute".Length),
+                        field.Field.Name, field.Field.Type.ToDisplayString(), AttributeNames.SupportedTypes(attributeName),
+                        AttributeNames.IsSequential(field.Field.Type) ? SequentialAdvice : string.Empty));
                 }
+                if (!supported) continue;
 
                 if (field.Group is not null)
                 {
@@ -125,8 +133,7 @@ namespace PruneDsl.SourceGenerators.Models
                     }
                     memberNames.Add(pascal, field.Field.Name);
                     var cost = field.MergedCost;
-                    var next = configuration.NextLinear(field.Field)?.Name;
-                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, next, field.MergedDynamics, field.MergedPrune));
+                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, field.MergedDynamics, field.MergedPrune));
                 }
 
                 // A malformed pattern is the analyzer's to report (on the attribute argument); nothing is generated for it.
@@ -136,13 +143,22 @@ namespace PruneDsl.SourceGenerators.Models
                     sparse.Add(new SparseLayerModel(field.Field.Name, pattern.N, pattern.M));
             }
 
+            var reconstruct = canGenerate ? ReconstructCandidates(configuration, name, diagnostics, ref canGenerate) : new List<Candidate>();
+
+            // Two members of one name (CS0102, the compiler's to report): the layers cannot be told apart, nothing is generated.
+            if (type.GetMembers().OfType<IFieldSymbol>().GroupBy(f => f.Name).Any(g => g.Count() > 1)) canGenerate = false;
+
             PruneModel? model = null;
-            if (canGenerate && (groups.Count > 0 || sparse.Count > 0))
+            ClassGraph? graph = null;
+            if (canGenerate && (groups.Count > 0 || sparse.Count > 0 || reconstruct.Count > 0))
             {
-                var linearFields = configuration.LinearFields.Select(f => f.Name).ToList();
-                var inference = InferenceModelBuilder.TryBuild(type, linearFields, cancellationToken, out var reason);
+                // forward, read into the channel graph (Graph/): its layers' sizes and the data flow of forward, bound once per class.
+                var layers = LayerReader.Read(type, groups.ToDictionary(g => g.FieldName), sparse.ToDictionary(l => l.FieldName), compilation, cancellationToken);
+                graph = ForwardReader.Read(type, identity, layers, compilation, cancellationToken);
+                var inference = InferenceModelBuilder.TryBuild(type, graph.Layers.ToList(), cancellationToken, out var reason);
                 if (inference is null)
                     diagnostics.Add(Diagnostic(DiagnosticDescriptors.NoInferenceModule, TypeLocation(), name, reason ?? "of its shape"));
+                graph = graph with { HasInference = inference is not null };
                 model = new PruneModel(
                     type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                     new EquatableArray<ContainingTypeModel>(Containers(type).Reverse().Select(Declaration)),
@@ -150,10 +166,104 @@ namespace PruneDsl.SourceGenerators.Models
                     type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty),
                     new EquatableArray<GroupLayerModel>(groups),
                     new EquatableArray<SparseLayerModel>(sparse),
-                    inference);
+                    inference,
+                    ReconstructTargets(type, identity, configuration, graph, reconstruct, sparse, diagnostics));
             }
-            return new ModelResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
+            return new ModelResult(model, new EquatableArray<DiagnosticInfo>(diagnostics), graph);
         }
+
+        /// <summary>A Linear field with [Reconstruct] settings that do something (a method other than None, or Bits).</summary>
+        private sealed record Candidate(string Field, ReconstructionSpec Spec, string Source, bool OwnAttribute, AttributeData? MethodSource);
+
+        /// <summary>
+        /// Every instance Linear field the class's or its own [Reconstruct] applies to, merged (<see cref="FieldConfiguration.MergedReconstruction"/>),
+        /// in declaration order; fields whose settings do nothing (method None, Bits 0) are left out. PD0009 when two of
+        /// them generate the same settings field.
+        /// </summary>
+        private static List<Candidate> ReconstructCandidates(ModelConfiguration configuration, string className, List<DiagnosticInfo> diagnostics, ref bool canGenerate)
+        {
+            var candidates = new List<Candidate>();
+            var names = new Dictionary<string, string>();
+            foreach (var linear in configuration.LinearFields)
+            {
+                var field = configuration.Fields.FirstOrDefault(f => SymbolEqualityComparer.Default.Equals(f.Field, linear));
+                var spec = field?.MergedReconstruction ?? ConfigurationMerger.Reconstruction(configuration.Reconstruct, null, null);
+                if (spec is null || (spec.Method == ReconstructionMethod.None && !spec.Quantizes)) continue;
+                var own = field?.Reconstruct;
+                var pascal = Emit.Names.Pascal(linear.Name);
+                if (names.TryGetValue(pascal, out var first))
+                {
+                    diagnostics.Add(Diagnostic(DiagnosticDescriptors.GeneratedNamesCollide, FirstLocation(linear), first, linear.Name, className, pascal));
+                    canGenerate = false;
+                    continue;
+                }
+                names.Add(pascal, linear.Name);
+                var source = configuration.Reconstruct is null ? "its [Reconstruct]"
+                    : own is null ? "the class's [Reconstruct]" : "the class's [Reconstruct], then its own";
+                if (spec.Pattern is not null) source += ", the pattern from its [Sparsity]";
+                candidates.Add(new Candidate(linear.Name, spec, source, own is not null,
+                    ConfigurationMerger.ReconstructionSource(configuration.Reconstruct, own, nameof(ReconstructionSpec.Method))));
+            }
+            return candidates;
+        }
+
+        /// <summary>
+        /// The targets of the generated Reconstruct method, in the order forward calls them (<see cref="ReconstructionChain"/>),
+        /// with the consumer of each OBS layer; PD0032 (OBS without a consumer), PD0033 (OBS into an N:M consumer) and
+        /// PD0034 (a layer the method cannot include) on the [Reconstruct] that applies.
+        /// </summary>
+        private static EquatableArray<ReconstructLayerModel> ReconstructTargets(INamedTypeSymbol type, string identity, ModelConfiguration configuration,
+            ClassGraph graph, List<Candidate> candidates, List<SparseLayerModel> sparse, List<DiagnosticInfo> diagnostics)
+        {
+            if (candidates.Count == 0) return EquatableArray<ReconstructLayerModel>.Empty;
+            var byName = candidates.ToDictionary(c => c.Field);
+            SourceAnchor Own(Candidate c) => Anchors.ReconstructAttribute(identity, c.OwnAttribute ? c.Field : string.Empty);
+            void LeftOut(Candidate c, string why) =>
+                diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.ReconstructLayerLeftOut.Id, null, new EquatableArray<string>(new[] { c.Field, why }), Own(c)));
+
+            string? classProblem = null;
+            if (!AttributeNames.IsTensorModule(type))
+                classProblem = "'" + type.Name + "' does not derive from Module<Tensor, Tensor>, the model OneShot.Run calibrates through forward";
+            else if (!graph.HasForward)
+                classProblem = "'" + type.Name + "' declares no Tensor forward(Tensor) with a body for the calibration to run";
+            if (classProblem is not null)
+            {
+                foreach (var c in candidates) LeftOut(c, classProblem);
+                return EquatableArray<ReconstructLayerModel>.Empty;
+            }
+
+            var targets = new List<ReconstructLayerModel>();
+            foreach (var position in ReconstructionChain.Read(graph, candidates.Select(c => c.Field)))
+            {
+                var c = byName[position.Name];
+                if (position.FirstCall < 0)
+                {
+                    LeftOut(c, position.NoConsumer + ", so the calibration would never see its inputs");
+                    continue;
+                }
+                if (c.Spec.Method == ReconstructionMethod.Obs)
+                {
+                    var anchor = Anchors.ReconstructAttribute(identity,
+                        c.MethodSource is { } m && !ReferenceEquals(m, configuration.Reconstruct) ? c.Field : string.Empty);
+                    if (position.Consumer is null)
+                    {
+                        diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.ObsWithoutConsumer.Id, null,
+                            new EquatableArray<string>(new[] { c.Field, position.NoConsumer! }), anchor));
+                        continue;
+                    }
+                    if (sparse.FirstOrDefault(l => l.FieldName == position.Consumer) is { } nm)
+                        diagnostics.Add(new DiagnosticInfo(DiagnosticDescriptors.ObsDensifiesConsumer.Id, null,
+                            new EquatableArray<string>(new[] { c.Field, position.Consumer, nm.N + ":" + nm.M }), anchor));
+                }
+                targets.Add(new ReconstructLayerModel(c.Field, c.Spec, c.Source, c.Spec.Method == ReconstructionMethod.Obs ? position.Consumer : null));
+            }
+            return new EquatableArray<ReconstructLayerModel>(targets);
+        }
+
+        /// <summary>PD0002's advice for a Sequential field: README ("Models built from Sequential") says the same.</summary>
+        internal const string SequentialAdvice =
+            "; a Sequential's children are followed through forward, but groups are declared on fields: make each layer to prune a field "
+            + "([ParticipationGroup] private readonly Conv2d conv1 = Conv2d(1, 20, 5);) and call the fields in forward, keeping Sequential for the parts without groups";
 
         /// <summary>The types <paramref name="type"/> is nested in, innermost first.</summary>
         private static IEnumerable<INamedTypeSymbol> Containers(INamedTypeSymbol type)

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using PruneDsl.Game;
+using PruneDsl.Graph;
 using PruneDsl.Spec;
 using PruneDsl.Thresholds;
 using TorchSharp;
@@ -14,7 +15,7 @@ namespace PruneDsl.Evolution
     /// <c>m_i</c> per output neuron, multiplying the neuron's output, evolving every step under a selection dynamic with
     /// fitness <c>f_i = -dL/dm_i</c> (the first-order loss decrease of growing the population), smoothed exponentially.
     /// After training, <see cref="PruneToSparsity(double)"/> makes the lowest-mass fraction extinct and
-    /// <see cref="HardPrune"/> removes it exactly. Generated code creates one per evolving field with <see cref="Attach"/>.
+    /// <see cref="HardPrune"/> removes it exactly. Generated code creates one per evolving field with <see cref="Attach(nn.Module, string, Linear, DynamicsSpec)"/>.
     /// </summary>
     /// <remarks>
     /// <para>How the fitness is computed (<see cref="Fitness"/>): the layer computes <c>out_i = m_i (W_i x + b_i)</c>, so
@@ -30,30 +31,36 @@ namespace PruneDsl.Evolution
     /// </remarks>
     public sealed class PopulationLayer : IGroupGate
     {
-        private readonly Linear _layer;
+        private readonly ChannelGroups _groups;
         private DynamicsSpec _spec;
         private ISelectionDynamic _dynamic;
         private Tensor? _smoothed;
         private Tensor? _keep;
-        private readonly GatePasses _passes = new();
+        private GateHooks _hooks = null!;
         private readonly string? _model;
         private long _steps;
 
-        private PopulationLayer(string name, string? model, Linear layer, Tensor mass, DynamicsSpec spec)
+        private PopulationLayer(string name, string? model, ChannelGroups groups, Tensor mass, DynamicsSpec spec)
         {
             Name = name;
             _model = model;
-            _layer = layer;
+            _groups = groups;
             Mass = mass;
             _spec = spec;
             _dynamic = SelectionDynamicFactory.Create(spec.Kind);
         }
 
-        /// <summary>The field name of the layer, e.g. <c>fc1</c>.</summary>
+        /// <summary>The field name of the layer, e.g. <c>fc1</c>, or the name of the channel space.</summary>
         public string Name { get; }
 
-        /// <summary>The gated layer.</summary>
-        public Linear Layer => _layer;
+        /// <summary>
+        /// The gated layer. Throws <see cref="InvalidOperationException"/> for a channel space that is not exactly one
+        /// Linear's rows (use <see cref="Groups"/>).
+        /// </summary>
+        public Linear Layer => _groups.SingleLinear ?? throw ParticipationLayer.NotOneLinear(Name);
+
+        /// <summary>The groups (populations): their members' tensors and the gate sites.</summary>
+        public ChannelGroups Groups => _groups;
 
         /// <summary>The masses m, shape [out_features], non-negative with mean 1 while training; a registered buffer of the model.</summary>
         public Tensor Mass { get; }
@@ -94,7 +101,7 @@ namespace PruneDsl.Evolution
         public long Steps => _steps;
 
         /// <summary>How many forward passes went through the gate; 0 after a forward means the gate was bypassed.</summary>
-        public long GateCalls => _passes.Count;
+        public long GateCalls => _hooks.Passes.Count;
 
         /// <summary>
         /// Creates the masses of <paramref name="layer"/> (all 1), registers them as the buffer <c>{name}_mass</c> of
@@ -112,17 +119,33 @@ namespace PruneDsl.Evolution
                 throw new ArgumentNullException(nameof(layer),
                     $"The evolving field '{name}' is null when RegisterComponents() runs; create the layer before calling RegisterComponents().");
             if (spec is null) throw new ArgumentNullException(nameof(spec));
+            return Attach(owner, ChannelGroups.ForLinear(name, layer), spec);
+        }
+
+        /// <summary>
+        /// Creates one mass per group of <paramref name="groups"/> (all 1), registers them as the buffer <c>{name}_mass</c>
+        /// of <paramref name="owner"/> (dots in the name become underscores) and installs the forward hook that applies
+        /// them at every gate site. <see cref="ChannelPlanBuilder.Build"/> calls this for each space given
+        /// <see cref="ChannelPlanBuilder.Evolve"/>.
+        /// </summary>
+        /// <param name="owner">The model that owns the modules.</param>
+        /// <param name="groups">The groups to gate.</param>
+        /// <param name="spec">Their selection-dynamics settings; validated here.</param>
+        internal static PopulationLayer Attach(nn.Module owner, ChannelGroups groups, DynamicsSpec spec)
+        {
+            if (spec is null) throw new ArgumentNullException(nameof(spec));
+            var name = groups.Name;
             spec.EnsureValid(name);
-            var m = ones(layer.weight!.shape[0], dtype: layer.weight.dtype, device: layer.weight.device);
-            owner.register_buffer(name + "_mass", m, persistent: true);
-            var population = new PopulationLayer(name, owner.GetType().Name, layer, m, spec);
-            layer.register_forward_hook((module, input, output) =>
-            {
-                population._passes.Record();
-                return output * population.Mass;
-            });
+            var w = groups.Members[0].Weight!;
+            var m = ones(groups.Count, dtype: w.dtype, device: w.device);
+            owner.register_buffer(ParticipationLayer.BufferName(name, "mass"), m, persistent: true);
+            var population = new PopulationLayer(name, owner.GetType().Name, groups, m, spec);
+            population._hooks = GateHooks.Install(groups, () => population.Mass);
             return population;
         }
+
+        /// <summary>Removes the gate's hooks: an outer model's channel plan took its modules over.</summary>
+        internal void Supersede(string because) => _hooks.Remove(because);
 
         /// <summary>
         /// The fitness <c>f_i = -dL/dm_i</c> of every population from the gradients the last backward pass left on the
@@ -134,7 +157,7 @@ namespace PruneDsl.Evolution
             using var _ = no_grad();
             using var scope = NewDisposeScope();
             // m_i dL/dm_i = <dL/dW_i, W_i> + dL/db_i b_i.
-            var scaled = GroupGradients.Inner(_layer, Name, "a selection step");
+            var scaled = _groups.Inner("a selection step");
             var alive = Mass.gt(0);
             var fitness = where(alive, scaled.neg().div_(where(alive, Mass, ones_like(Mass))), zeros_like(Mass));
             return fitness.MoveToOuterDisposeScope();
@@ -150,7 +173,7 @@ namespace PruneDsl.Evolution
         /// </summary>
         public void Step()
         {
-            _passes.EnsureUsedSinceLastStep(Name, _model, "population masses");
+            _hooks.EnsureUsedSinceLastStep(Name, _model, "population masses");
             using var _ = no_grad();
             using var fitness = Fitness();
             using (var finite = fitness.isfinite().all())
@@ -177,7 +200,7 @@ namespace PruneDsl.Evolution
                 throw new Training.NonFiniteException($"mass of {Name}", $"the masses of layer '{Name}' are not finite after selection step {_steps + 1}: {e.Message}");
             }
             _steps++;
-            _passes.MarkStep();
+            _hooks.MarkStep();
         }
 
         private bool MassIsFinite()
@@ -260,8 +283,7 @@ namespace PruneDsl.Evolution
             using var kept = KeepMask();
             using var keep = kept.to(Mass.dtype);
             Mass.mul_(keep);
-            _layer.weight!.mul_(keep.unsqueeze(1));
-            _layer.bias?.mul_(keep);
+            _groups.Scale(keep);
         }
 
         /// <summary>A summary of the masses and survivors, for reports.</summary>

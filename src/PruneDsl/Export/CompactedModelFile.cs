@@ -202,9 +202,9 @@ namespace PruneDsl.Export
             foreach (var layer in players.ParticipationLayers)
             {
                 var width = report.Widths[layer.Name];
-                if (layer.Count != width || layer.Layer.weight!.shape[0] != width)
+                if (layer.Count != width || layer.Groups.Count != width)
                     throw new ArgumentException(
-                        $"Layer '{layer.Name}' of '{model.GetType().FullName}' has {layer.Layer.weight!.shape[0]} neurons but the compaction report says {width}. " +
+                        $"Layer '{layer.Name}' of '{model.GetType().FullName}' has {layer.Groups.Count} neurons (or channels) but the compaction report says {width}. " +
                         "Call Compact() before saving and pass the report it returned.", nameof(report));
             }
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using PruneDsl.Graph;
 using PruneDsl.Spec;
 using PruneDsl.Thresholds;
 using TorchSharp;
@@ -11,7 +12,9 @@ namespace PruneDsl.Game
     /// <summary>
     /// The players of one <c>[ParticipationGroup]</c> Linear layer: one participation <c>s_i</c> per output neuron, gating
     /// the neuron's output (equivalently its effective fan-in row and bias, <c>s_i theta_i</c>). Generated code creates
-    /// one per annotated field with <see cref="Attach"/>.
+    /// one per annotated field with <see cref="Attach(nn.Module, string, Linear, CostSpec)"/>. The same class gates a
+    /// channel space of a <see cref="ChannelPlan"/> (one participation per channel, shared by every gate site of the
+    /// space: <see cref="Groups"/>), created by <see cref="ChannelPlanBuilder.Build"/>.
     /// </summary>
     /// <remarks>
     /// <para>The benefit signal of the game (<see cref="GroupInner"/>) is <c>&lt;grad_theta_i L, theta_i&gt;</c> on the raw
@@ -29,26 +32,32 @@ namespace PruneDsl.Game
     {
         private const string GateKind = "participation gate";
 
-        private readonly Linear _layer;
+        private readonly ChannelGroups _groups;
         private readonly string? _model;
-        private readonly GatePasses _passes = new();
+        private GateHooks _hooks = null!;
         private Tensor? _keep;
         private Tensor? _marginalLeaf;
 
-        private ParticipationLayer(string name, string? model, Linear layer, Tensor participation, CostSpec cost)
+        private ParticipationLayer(string name, string? model, ChannelGroups groups, Tensor participation, CostSpec cost)
         {
             Name = name;
             _model = model;
-            _layer = layer;
+            _groups = groups;
             Participation = participation;
             Cost = cost;
         }
 
-        /// <summary>The field name of the layer, e.g. <c>fc1</c>.</summary>
+        /// <summary>The field name of the layer, e.g. <c>fc1</c>, or the name of the channel space.</summary>
         public string Name { get; }
 
-        /// <summary>The gated layer.</summary>
-        public Linear Layer => _layer;
+        /// <summary>
+        /// The gated layer. Throws <see cref="InvalidOperationException"/> for a channel space that is not exactly one
+        /// Linear's rows (use <see cref="Groups"/>).
+        /// </summary>
+        public Linear Layer => _groups.SingleLinear ?? throw NotOneLinear(Name);
+
+        /// <summary>The groups: their members' tensors and the gate sites.</summary>
+        public ChannelGroups Groups => _groups;
 
         /// <summary>The participations s, shape [out_features], values in [0, 1]; a registered buffer of the model.</summary>
         public Tensor Participation { get; }
@@ -111,11 +120,14 @@ namespace PruneDsl.Game
         /// <summary>Number of groups (output neurons).</summary>
         public int Count => (int)Participation.shape[0];
 
-        /// <summary>How many forward passes went through the gate; 0 after a forward means the gate was bypassed.</summary>
-        public long GateCalls => _passes.Count;
+        /// <summary>
+        /// How many forward passes went through the gate (for a space with several gate sites, the calls of all sites);
+        /// 0 after a forward means the gate was bypassed.
+        /// </summary>
+        public long GateCalls => _hooks.Passes.Count;
 
         /// <summary>The forward passes through the gate, and the rule that each step needs one.</summary>
-        internal GatePasses Passes => _passes;
+        internal GatePasses Passes => _hooks.Passes;
 
         /// <summary>
         /// Creates the participations of <paramref name="layer"/> (all 1), registers them as the buffer
@@ -131,17 +143,38 @@ namespace PruneDsl.Game
             if (layer is null)
                 throw new ArgumentNullException(nameof(layer),
                     $"The [ParticipationGroup] field '{name}' is null when RegisterComponents() runs; create the layer before calling RegisterComponents().");
+            return Attach(owner, ChannelGroups.ForLinear(name, layer), cost);
+        }
+
+        /// <summary>
+        /// Creates one participation per group of <paramref name="groups"/> (all 1), registers it as the buffer
+        /// <c>{name}_participation</c> of <paramref name="owner"/> (dots in the name become underscores) and installs the
+        /// forward hook that applies it at every gate site. <see cref="ChannelPlanBuilder.Build"/> calls this for each
+        /// space given <see cref="ChannelPlanBuilder.Gate"/>.
+        /// </summary>
+        /// <param name="owner">The model that owns the modules.</param>
+        /// <param name="groups">The groups to gate.</param>
+        /// <param name="cost">Their cost settings; validated here.</param>
+        internal static ParticipationLayer Attach(nn.Module owner, ChannelGroups groups, CostSpec cost)
+        {
+            var name = groups.Name;
             cost.EnsureValid(name);
-            var s = ones(layer.weight!.shape[0], dtype: layer.weight.dtype, device: layer.weight.device);
-            owner.register_buffer(name + "_participation", s, persistent: true);
-            var gate = new ParticipationLayer(name, owner.GetType().Name, layer, s, cost);
-            layer.register_forward_hook((module, input, output) =>
-            {
-                gate._passes.Record();
-                return output * (gate._marginalLeaf ?? gate.Participation);
-            });
+            var w = groups.Members[0].Weight!;
+            var s = ones(groups.Count, dtype: w.dtype, device: w.device);
+            owner.register_buffer(BufferName(name, "participation"), s, persistent: true);
+            var gate = new ParticipationLayer(name, owner.GetType().Name, groups, s, cost);
+            gate._hooks = GateHooks.Install(groups, () => gate._marginalLeaf ?? gate.Participation);
             return gate;
         }
+
+        /// <summary>The buffer name of a gate: <c>{name}_{kind}</c> with the dots of a qualified name as underscores.</summary>
+        internal static string BufferName(string name, string kind) => name.Replace('.', '_') + "_" + kind;
+
+        /// <summary>Removes the gate's hooks: an outer model's channel plan took its modules over.</summary>
+        internal void Supersede(string because) => _hooks.Remove(because);
+
+        internal static InvalidOperationException NotOneLinear(string name) => new(
+            $"'{name}' gates a channel space, not exactly one Linear layer's rows; read its members through Groups.");
 
         /// <summary>
         /// Where the certificate evaluates the marginal of a group at exactly 0: s = <see cref="MarginalFloor"/>. At s = 0 a
@@ -196,21 +229,10 @@ namespace PruneDsl.Game
             $"The participation layers of '{modelName}' are not attached yet: call RegisterComponents() at the end of the model's constructor, after the layers exist.");
 
         /// <summary>The groups as rows: <c>[W | b]</c>, shape [out, in + 1] (raw weights, not gated).</summary>
-        public Tensor GroupMatrix()
-        {
-            var w = _layer.weight!;
-            var b = _layer.bias;
-            return b is null ? w.detach().clone() : cat(new[] { w.detach(), b.detach().unsqueeze(1) }, 1);
-        }
+        public Tensor GroupMatrix() => _groups.Matrix();
 
-        /// <summary><c>||theta_i||^2</c> per group (fan-in row and bias).</summary>
-        public Tensor GroupNormSquared()
-        {
-            using var _ = no_grad();
-            var n = _layer.weight!.square().sum(1);
-            if (_layer.bias is not null) n.add_(_layer.bias.square());
-            return n;
-        }
+        /// <summary><c>||theta_i||^2</c> per group (fan-in row and bias; for a channel space every member's slice).</summary>
+        public Tensor GroupNormSquared() => _groups.NormSquared();
 
         /// <summary>
         /// The game's benefit signal: <c>&lt;grad_theta_i L, theta_i&gt;</c> per group from the gradients the last backward
@@ -218,7 +240,7 @@ namespace PruneDsl.Game
         /// <c>s_i dL/ds_i</c> (0 for a group at <c>s_i = 0</c>; see the remarks of <see cref="ParticipationLayer"/>).
         /// Throws when there are no gradients (call <c>backward()</c> first).
         /// </summary>
-        public Tensor GroupInner() => GroupGradients.Inner(_layer, Name, "a participation step");
+        public Tensor GroupInner() => _groups.Inner("a participation step");
 
         /// <summary>
         /// dU_i/ds_i (Eq. 13) for every group from the current gradients, with the benefit read from
@@ -253,10 +275,10 @@ namespace PruneDsl.Game
         /// </summary>
         public void Step()
         {
-            _passes.EnsureUsedSinceLastStep(Name, _model, GateKind);
+            _hooks.EnsureUsedSinceLastStep(Name, _model, GateKind);
             using var grad = UtilityGradient();
             GameEquations.ProjectedAscent(Participation, grad, Cost.LearningRate);
-            _passes.MarkStep();
+            _hooks.MarkStep();
         }
 
         /// <summary>True for the groups to be pruned: the complement of <see cref="KeepMask"/>.</summary>
@@ -284,8 +306,7 @@ namespace PruneDsl.Game
             using var kept = KeepMask();
             using var keep = kept.to(Participation.dtype);
             Participation.mul_(keep);
-            _layer.weight!.mul_(keep.unsqueeze(1));
-            _layer.bias?.mul_(keep);
+            _groups.Scale(keep);
         }
 
         /// <summary>
@@ -299,7 +320,8 @@ namespace PruneDsl.Game
             using var kept = KeepMask();
             using var keptIdx = kept.nonzero().squeeze(1);
             if (keptIdx.numel() == 0) return double.PositiveInfinity;
-            using var rows = _layer.weight!.index_select(0, keptIdx);
+            using var filters = _groups.FilterRows();
+            using var rows = filters.index_select(0, keptIdx);
             using var s = Participation.index_select(0, keptIdx).unsqueeze(1);
             using var eff = (rows * s).to(float64);
             using var c = linalg.cond(eff);

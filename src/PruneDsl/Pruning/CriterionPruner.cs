@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using PruneDsl.Evolution;
 using PruneDsl.Game;
+using PruneDsl.Graph;
 using PruneDsl.Scoring;
 using PruneDsl.Thresholds;
 using PruneDsl.Training;
@@ -59,7 +60,7 @@ namespace PruneDsl.Pruning
             Scope = scope;
             MinKeptPerLayer = minKeptPerLayer;
             foreach (var t in _targets)
-                if (t.Criterion is IAccumulatingCriterion accumulating) _hooks.Add(accumulating.Attach(t.Layer));
+                if (t.Criterion is IAccumulatingCriterion accumulating) _hooks.Add(accumulating.Attach(t.Groups));
         }
 
         /// <summary>The layers, their criteria and thresholds.</summary>
@@ -93,7 +94,7 @@ namespace PruneDsl.Pruning
         public void Observe()
         {
             foreach (var t in _targets)
-                if (t.Criterion is IAccumulatingCriterion accumulating) accumulating.Observe(t.Layer);
+                if (t.Criterion is IAccumulatingCriterion accumulating) accumulating.Observe(t.Groups);
             _observed++;
         }
 
@@ -124,7 +125,7 @@ namespace PruneDsl.Pruning
             DataChecks.EnsureNotEmpty(data, nameof(data), "calibration data", "CriterionPruner.Calibrate");
             if (!NeedsObservation) return 0;
             var before = _observed;
-            var fresh = _targets.FindAll(t => t.Criterion is IAccumulatingCriterion a && a.ObservedBatches(t.Layer) == 0);
+            var fresh = _targets.FindAll(t => t.Criterion is IAccumulatingCriterion a && a.ObservedBatches(t.Groups) == 0);
             var total = Math.Min(batches, (data.Count + batchSize - 1) / batchSize);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             model.zero_grad();
@@ -172,7 +173,7 @@ namespace PruneDsl.Pruning
 
         /// <summary>
         /// Scores every layer, decides its keep set and applies it: a gated layer records it (its <c>HardPrune</c> and
-        /// compaction honour it), a plain layer gets its pruned rows and biases zeroed (<see cref="ZeroPruned"/>).
+        /// compaction honour it), a plain layer gets its pruned rows and biases zeroed (<see cref="ZeroPruned(Linear, KeepDecision)"/>).
         /// </summary>
         public PruneReport Apply() => Decide(apply: true);
 
@@ -200,6 +201,28 @@ namespace PruneDsl.Pruning
                 using var biasKeep = keep.to(layer.bias.dtype);
                 layer.bias.mul_(biasKeep);
             }
+        }
+
+        /// <summary>
+        /// Zeroes slice c of every member tensor of the channels <paramref name="decision"/> prunes (for one Linear's rows,
+        /// <see cref="ZeroPruned(Linear, KeepDecision)"/>).
+        /// </summary>
+        /// <param name="groups">The groups.</param>
+        /// <param name="decision">A decision with one entry per channel.</param>
+        public static void ZeroPruned(ChannelGroups groups, KeepDecision decision)
+        {
+            if (groups is null) throw new ArgumentNullException(nameof(groups));
+            if (groups.SingleLinear is { } linear)
+            {
+                ZeroPruned(linear, decision);
+                return;
+            }
+            if (decision is null) throw new ArgumentNullException(nameof(decision));
+            if (decision.Count != groups.Count)
+                throw new ArgumentException($"The decision covers {decision.Count} channels but the space '{groups.Name}' has {groups.Count}.", nameof(decision));
+            using var _ = no_grad();
+            using var mask = decision.ToTensor(groups.Members[0].Weight!.device);
+            groups.Scale(mask);
         }
 
         /// <summary>
@@ -259,12 +282,12 @@ namespace PruneDsl.Pruning
             var scores = new List<LayerScores>(_targets.Count);
             foreach (var t in _targets)
             {
-                if (t.Criterion is IAccumulatingCriterion accumulating && accumulating.ObservedBatches(t.Layer) == 0)
+                if (t.Criterion is IAccumulatingCriterion accumulating && accumulating.ObservedBatches(t.Groups) == 0)
                     throw new InvalidOperationException(
                         $"Layer '{t.Name}': the {t.Criterion.Name} criterion has observed no batch. Run calibration batches (forward through model.call(x), loss.backward(), then Observe()) before Apply(), or let CriterionPruner.Calibrate run them.");
-                using var score = t.Criterion.Score(t.Layer);
+                using var score = t.Criterion.Score(t.Groups);
                 var values = ScoreRanking.ToArray(score);
-                var groups = LinearGroups.Weight(t.Layer, t.Criterion.Name).shape[0];
+                var groups = t.Groups.Count;
                 if (values.Length != groups)
                     throw new InvalidOperationException(
                         $"Criterion '{t.Criterion.Name}' returned {values.Length} scores for layer '{t.Name}', which has {groups} output neurons.");
@@ -324,7 +347,7 @@ namespace PruneDsl.Pruning
             {
                 case ParticipationLayer participation: participation.Keep(decision); break;
                 case PopulationLayer population: population.Keep(decision); break;
-                default: ZeroPruned(target.Layer, decision); break;
+                default: ZeroPruned(target.Groups, decision); break;
             }
         }
     }

@@ -1,6 +1,7 @@
 using System;
 using PruneDsl.Evolution;
 using PruneDsl.Game;
+using PruneDsl.Graph;
 using PruneDsl.Scoring;
 using PruneDsl.Spec;
 using PruneDsl.Thresholds;
@@ -23,7 +24,20 @@ namespace PruneDsl.Pruning
         /// <param name="criterion">How its neurons are scored.</param>
         /// <param name="threshold">How many (and which) are kept.</param>
         public PruneTarget(string name, Linear layer, IImportanceCriterion criterion, IPruningThreshold threshold)
-            : this(name ?? throw new ArgumentNullException(nameof(name)), layer ?? throw new ArgumentNullException(nameof(layer)), null, criterion, threshold, ownsCriterion: false)
+            : this(name ?? throw new ArgumentNullException(nameof(name)), ChannelGroups.ForLinear(name, layer ?? throw new ArgumentNullException(nameof(layer))), null, criterion, threshold, ownsCriterion: false)
+        {
+        }
+
+        /// <summary>
+        /// The channels of an ungated channel space (e.g. <c>model.ChannelPlan.Space("conv1").Groups</c>), pruned by zeroing
+        /// slice c of every member tensor of a pruned channel; compaction then needs a gate, so give the space one to shrink it.
+        /// </summary>
+        /// <param name="name">The name it is reported under.</param>
+        /// <param name="groups">The space's groups.</param>
+        /// <param name="criterion">How its channels are scored.</param>
+        /// <param name="threshold">How many (and which) are kept.</param>
+        public PruneTarget(string name, ChannelGroups groups, IImportanceCriterion criterion, IPruningThreshold threshold)
+            : this(name ?? throw new ArgumentNullException(nameof(name)), groups ?? throw new ArgumentNullException(nameof(groups)), null, criterion, threshold, ownsCriterion: false)
         {
         }
 
@@ -32,7 +46,7 @@ namespace PruneDsl.Pruning
         /// <param name="criterion">How its groups are scored.</param>
         /// <param name="threshold">How many (and which) are kept.</param>
         public PruneTarget(IGroupGate gate, IImportanceCriterion criterion, IPruningThreshold threshold)
-            : this(RequireGate(gate).Name, gate.Layer, gate, criterion, threshold, ownsCriterion: false)
+            : this(RequireGate(gate).Name, gate.Groups, gate, criterion, threshold, ownsCriterion: false)
         {
         }
 
@@ -45,14 +59,14 @@ namespace PruneDsl.Pruning
         /// <param name="gate">A <see cref="ParticipationLayer"/> or <see cref="PopulationLayer"/>.</param>
         /// <param name="spec">Its criterion and threshold.</param>
         public PruneTarget(IGroupGate gate, PruneSpec spec)
-            : this(RequireGate(gate).Name, gate.Layer, gate, CriterionFor(gate, spec), ThresholdFor(gate, spec), ownsCriterion: true)
+            : this(RequireGate(gate).Name, gate.Groups, gate, CriterionFor(gate, spec), ThresholdFor(gate, spec), ownsCriterion: true)
         {
         }
 
-        private PruneTarget(string name, Linear layer, IGroupGate? gate, IImportanceCriterion criterion, IPruningThreshold threshold, bool ownsCriterion)
+        private PruneTarget(string name, ChannelGroups groups, IGroupGate? gate, IImportanceCriterion criterion, IPruningThreshold threshold, bool ownsCriterion)
         {
             Name = name;
-            Layer = layer;
+            Groups = groups;
             Gate = gate;
             Criterion = criterion ?? throw new ArgumentNullException(nameof(criterion));
             Threshold = threshold ?? throw new ArgumentNullException(nameof(threshold));
@@ -62,8 +76,14 @@ namespace PruneDsl.Pruning
         /// <summary>The name the layer is reported under.</summary>
         public string Name { get; }
 
-        /// <summary>The layer whose output neurons are the groups.</summary>
-        public Linear Layer { get; }
+        /// <summary>
+        /// The layer whose output neurons are the groups; throws <see cref="InvalidOperationException"/> for a channel space
+        /// that is not one Linear's rows (use <see cref="Groups"/>).
+        /// </summary>
+        public Linear Layer => Groups.SingleLinear ?? throw new InvalidOperationException($"'{Name}' prunes a channel space, not one Linear layer; read Groups.");
+
+        /// <summary>The groups (a Linear's rows, or a channel space's channels).</summary>
+        public ChannelGroups Groups { get; }
 
         /// <summary>The layer's gate, or null for a plain layer.</summary>
         public IGroupGate? Gate { get; }

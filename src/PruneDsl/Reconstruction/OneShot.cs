@@ -4,6 +4,7 @@ using System.Linq;
 using PruneDsl.Quantization;
 using PruneDsl.Scoring;
 using PruneDsl.Spec;
+using PruneDsl.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -64,7 +65,9 @@ namespace PruneDsl.Reconstruction
         /// <param name="model">The model; its forward must call the target layers with <c>call</c>.</param>
         /// <param name="targets">The layers, in forward order, with their settings.</param>
         /// <param name="calibration">Calibration batches (model inputs); each layer uses the first <c>CalibrationBatches</c> of them.</param>
-        public static OneShotResult Run(nn.Module<Tensor, Tensor> model, IReadOnlyList<ReconstructionTarget> targets, IReadOnlyList<Tensor> calibration)
+        /// <param name="progress">Receives the targets done after each one ("reconstruction", the layer's name as the detail); may be null.</param>
+        public static OneShotResult Run(nn.Module<Tensor, Tensor> model, IReadOnlyList<ReconstructionTarget> targets, IReadOnlyList<Tensor> calibration,
+            IProgress<WorkProgress>? progress = null)
         {
             if (model is null) throw new ArgumentNullException(nameof(model));
             if (targets is null) throw new ArgumentNullException(nameof(targets));
@@ -82,30 +85,14 @@ namespace PruneDsl.Reconstruction
 
             var layers = new List<LayerReconstruction>();
             var neurons = new List<NeuronRemoval>();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var done = 0;
             try
             {
                 foreach (var t in targets)
                 {
-                    var batches = calibration.Take(t.Spec.CalibrationBatches).ToList();
-                    if (t.Spec.Method == ReconstructionMethod.Obs)
-                    {
-                        var consumer = t.Consumer!;
-                        using var h = LayerwiseCalibration.Collect(model, consumer, batches, appendOnes: consumer.bias is not null, layerName: t.Name + " -> consumer");
-                        using var hessian = h.Hessian();
-                        var outputs = checked((int)t.Layer.weight!.shape[0]);
-                        var keep = outputs - (int)PruneTarget.Unstructured(t.Spec.Sparsity).PruneCount(outputs);
-                        neurons.Add(ObsNeuronPruning.RemoveByObs(t.Layer, consumer, hessian, keep, t.Spec.Dampening, t.Name, h.Rows));
-                        if (!t.Spec.Quantizes) continue;
-                    }
-                    else if (!t.Spec.Quantizes && t.Spec.Method == ReconstructionMethod.None) continue;
-
-                    using var acc = LayerwiseCalibration.Collect(model, t.Layer, batches, layerName: t.Name);
-                    using var layerHessian = acc.Hessian();
-                    var result = t.Spec.Method == ReconstructionMethod.SparseGpt
-                        ? SparseGpt.PruneLayer(t.Layer.weight!, layerHessian, t.Spec, t.Name, acc.Rows)
-                        : Gptq.QuantizeLayer(t.Layer.weight!, layerHessian, t.Spec, null, t.Name, acc.Rows);
-                    result.ApplyTo(t.Layer);
-                    layers.Add(result);
+                    RunTarget(model, t, calibration, layers, neurons);
+                    progress?.Report(new WorkProgress("reconstruction", ++done, targets.Count, clock.Elapsed, t.Name));
                 }
             }
             catch
@@ -114,6 +101,32 @@ namespace PruneDsl.Reconstruction
                 throw;
             }
             return new OneShotResult(layers, neurons);
+        }
+
+        /// <summary>One target of <see cref="Run"/>: its calibration, its method and its quantization.</summary>
+        private static void RunTarget(nn.Module<Tensor, Tensor> model, ReconstructionTarget t, IReadOnlyList<Tensor> calibration,
+            List<LayerReconstruction> layers, List<NeuronRemoval> neurons)
+        {
+            var batches = calibration.Take(t.Spec.CalibrationBatches).ToList();
+            if (t.Spec.Method == ReconstructionMethod.Obs)
+            {
+                var consumer = t.Consumer!;
+                using var h = LayerwiseCalibration.Collect(model, consumer, batches, appendOnes: consumer.bias is not null, layerName: t.Name + " -> consumer");
+                using var hessian = h.Hessian();
+                var outputs = checked((int)t.Layer.weight!.shape[0]);
+                var keep = outputs - (int)PruneTarget.Unstructured(t.Spec.Sparsity).PruneCount(outputs);
+                neurons.Add(ObsNeuronPruning.RemoveByObs(t.Layer, consumer, hessian, keep, t.Spec.Dampening, t.Name, h.Rows));
+                if (!t.Spec.Quantizes) return;
+            }
+            else if (!t.Spec.Quantizes && t.Spec.Method == ReconstructionMethod.None) return;
+
+            using var acc = LayerwiseCalibration.Collect(model, t.Layer, batches, layerName: t.Name);
+            using var layerHessian = acc.Hessian();
+            var result = t.Spec.Method == ReconstructionMethod.SparseGpt
+                ? SparseGpt.PruneLayer(t.Layer.weight!, layerHessian, t.Spec, t.Name, acc.Rows)
+                : Gptq.QuantizeLayer(t.Layer.weight!, layerHessian, t.Spec, null, t.Name, acc.Rows);
+            result.ApplyTo(t.Layer);
+            layers.Add(result);
         }
 
         /// <summary>

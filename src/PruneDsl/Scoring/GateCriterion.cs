@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using PruneDsl.Game;
+using PruneDsl.Graph;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,12 +10,13 @@ namespace PruneDsl.Scoring
     /// <summary>
     /// Scores each neuron by its gate (<c>[Prune(Criterion.Gate)]</c>): the game's participations <c>s_i</c> ("Pruning as
     /// a Game"), the population masses <c>m_i</c> of selection dynamics, or any other per-neuron vector given with
-    /// <see cref="Set(Linear, Tensor)"/>. The vector is read when <see cref="Score"/> is called (not copied when registered), so
+    /// <see cref="Set(Linear, Tensor)"/>. The vector is read when <see cref="Score(Linear)"/> is called (not copied when registered), so
     /// a gate that training keeps updating is scored as it stands.
     /// </summary>
     public sealed class GateCriterion : IImportanceCriterion
     {
         private readonly Dictionary<Linear, Tensor> _scores = LinearGroups.NewStateTable<Tensor>();
+        private readonly Dictionary<ChannelGroups, Tensor> _groupScores = new(ReferenceEqualityComparer.Instance);
 
         /// <summary>Creates the criterion with no vectors; add them with <see cref="Set(IGroupGate)"/> or <see cref="Set(Linear, Tensor)"/>.</summary>
         public GateCriterion()
@@ -37,7 +39,21 @@ namespace PruneDsl.Scoring
         public void Set(IGroupGate gate)
         {
             if (gate is null) throw new ArgumentNullException(nameof(gate));
-            Set(gate.Layer, gate.Gate);
+            if (gate.Groups.SingleLinear is { } linear) Set(linear, gate.Gate);
+            else _groupScores[gate.Groups] = gate.Gate;
+        }
+
+        /// <inheritdoc />
+        public Tensor Score(ChannelGroups groups)
+        {
+            if (groups is null) throw new ArgumentNullException(nameof(groups));
+            if (groups.SingleLinear is { } linear) return Score(linear);
+            if (!_groupScores.TryGetValue(groups, out var scores))
+                throw new InvalidOperationException($"{Name}: no gate was registered for the channel space '{groups.Name}'; call Set(gate) first.");
+            if (scores.dim() != 1 || scores.shape[0] != groups.Count)
+                throw new InvalidOperationException($"{Name}: the gate of '{groups.Name}' has shape [{string.Join(", ", scores.shape)}] but the space has {groups.Count} channels.");
+            using var _ = no_grad();
+            return scores.detach().to(ScalarType.Float64).clone();
         }
 
         /// <summary>Registers (or replaces) the score vector of <paramref name="layer"/>.</summary>

@@ -1,4 +1,5 @@
 using System;
+using PruneDsl.Graph;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -23,13 +24,23 @@ namespace PruneDsl.Scoring
         /// </summary>
         /// <param name="layer">The layer to score.</param>
         Tensor Score(Linear layer);
+
+        /// <summary>
+        /// The scores of the groups (channels) of a channel space: a new detached float64 tensor of shape [channels], from
+        /// slice c of the groups' member tensors. The built-in criteria score every shape of space; the default
+        /// implementation scores one Linear's rows with <see cref="Score(Linear)"/> and refuses anything else.
+        /// </summary>
+        /// <param name="groups">The groups to score.</param>
+        Tensor Score(ChannelGroups groups) => groups?.SingleLinear is { } linear
+            ? Score(linear)
+            : throw ChannelScoring.NotSupported(Name, groups);
     }
 
     /// <summary>
     /// A criterion that accumulates statistics over calibration or training batches before it can score: Taylor and
-    /// Fisher read the gradients after each backward pass (<see cref="Observe"/>), Wanda records the inputs during each
-    /// forward pass (through the hook <see cref="Attach"/> installs). The caller attaches every scored layer once, runs
-    /// the batches, calls <see cref="Observe"/> for each layer after <c>loss.backward()</c> and before the gradients are
+    /// Fisher read the gradients after each backward pass (<see cref="Observe(Linear)"/>), Wanda records the inputs during each
+    /// forward pass (through the hook <see cref="Attach(Linear)"/> installs). The caller attaches every scored layer once, runs
+    /// the batches, calls <see cref="Observe(Linear)"/> for each layer after <c>loss.backward()</c> and before the gradients are
     /// zeroed, and then scores; <see cref="PruneDsl.Pruning.CriterionPruner"/> does all of this.
     /// </summary>
     public interface IAccumulatingCriterion : IImportanceCriterion
@@ -45,7 +56,7 @@ namespace PruneDsl.Scoring
         /// <summary>
         /// Records the current batch's statistics for <paramref name="layer"/> from its gradients (Taylor, Fisher); call it
         /// after <c>loss.backward()</c> and before the gradients are zeroed. Wanda records inputs in the forward pass
-        /// instead, so its <see cref="Observe"/> does nothing.
+        /// instead, so its <see cref="Observe(Linear)"/> does nothing.
         /// </summary>
         /// <param name="layer">A layer whose parameters hold this batch's gradients.</param>
         void Observe(Linear layer);
@@ -56,5 +67,24 @@ namespace PruneDsl.Scoring
 
         /// <summary>Forgets everything observed, for every layer, and frees the accumulators.</summary>
         void Reset();
+
+        /// <summary>
+        /// <see cref="Attach(Linear)"/> for the groups of a channel space (hooks on every module whose inputs matter). The
+        /// default handles one Linear's rows.
+        /// </summary>
+        /// <param name="groups">The groups to observe.</param>
+        IDisposable Attach(ChannelGroups groups) => groups?.SingleLinear is { } linear ? Attach(linear) : throw ChannelScoring.NotSupported(Name, groups);
+
+        /// <summary><see cref="Observe(Linear)"/> for the groups of a channel space. The default handles one Linear's rows.</summary>
+        /// <param name="groups">Groups whose member tensors hold this batch's gradients.</param>
+        void Observe(ChannelGroups groups)
+        {
+            if (groups?.SingleLinear is { } linear) Observe(linear);
+            else throw ChannelScoring.NotSupported(Name, groups);
+        }
+
+        /// <summary><see cref="ObservedBatches(Linear)"/> for the groups of a channel space.</summary>
+        /// <param name="groups">The groups.</param>
+        long ObservedBatches(ChannelGroups groups) => groups?.SingleLinear is { } linear ? ObservedBatches(linear) : 0;
     }
 }

@@ -29,7 +29,7 @@ namespace PruneDsl.Scoring
 
         public static Dictionary<Linear, T> NewStateTable<T>() => new Dictionary<Linear, T>(ReferenceEqualityComparer.Instance);
 
-        /// <summary>What <see cref="IAccumulatingCriterion.Attach"/> returns when observing needs no hook.</summary>
+        /// <summary>What <see cref="IAccumulatingCriterion.Attach(Linear)"/> returns when observing needs no hook.</summary>
         public static IDisposable NoHook { get; } = new EmptyHandle();
 
         private sealed class EmptyHandle : IDisposable

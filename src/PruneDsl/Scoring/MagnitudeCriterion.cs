@@ -1,4 +1,5 @@
 using System;
+using PruneDsl.Graph;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -47,6 +48,30 @@ namespace PruneDsl.Scoring
             var score = Norm == 1
                 ? LinearGroups.RowSum(w.abs(), b?.abs())
                 : LinearGroups.RowSum(w.square(), b?.square()).sqrt_();
+            return score.MoveToOuterDisposeScope();
+        }
+
+        /// <inheritdoc />
+        /// <remarks>
+        /// A channel's group is slice c of every member tensor (producer filters, normalizer affine entries, depthwise
+        /// filters; biases unless <see cref="IncludeBias"/> is false): L1 sums their absolute values, L2 is the square root
+        /// of their summed squares. One Linear's rows score exactly as <see cref="Score(Linear)"/>.
+        /// </remarks>
+        public Tensor Score(ChannelGroups groups)
+        {
+            if (groups is null) throw new ArgumentNullException(nameof(groups));
+            if (groups.SingleLinear is { } linear) return Score(linear);
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            Tensor? sum = null;
+            foreach (var (_, t, isBias) in groups.Tensors())
+            {
+                if (!IncludeBias && isBias) continue;
+                var v = LinearGroups.F64(t);
+                var part = ChannelScoring.RowSums(Norm == 1 ? v.abs() : v.square());
+                sum = sum is null ? part : sum.add_(part);
+            }
+            var score = Norm == 1 ? sum! : sum!.sqrt_();
             return score.MoveToOuterDisposeScope();
         }
     }

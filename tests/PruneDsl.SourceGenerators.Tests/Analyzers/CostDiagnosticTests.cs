@@ -204,6 +204,24 @@ public class CostDiagnosticTests
 
     // ---- PD0013, PD0014 ----
 
+    /// <summary>
+    /// A Conv2d group is one output channel: its filter (in_channels/groups*kh*kw = 16*3*3 = 144 weights) and its bias, with
+    /// TorchSharp's default init as for a Linear of that fan-in: ||theta_i||^2 = 145/432 = 0.3356, so Beta = 2 pulls with
+    /// 2*2*0.3356 = 1.343, far above any benefit: PD0024, with the convolution's own norm.
+    /// </summary>
+    [Fact]
+    public Task Conv2d_groups_are_checked_with_the_filter_s_fan_in() => VerifyAsync("""
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [ParticipationGroup, {|#0:Cost(Beta = 2, LearningRate = 0.5)|}] private readonly Conv2d conv = Conv2d(16, 32, 3);
+            private readonly Conv2d head = Conv2d(32, 10, 1);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(functional.relu(conv.call(x)));
+        }
+        """,
+        Expect(DiagnosticDescriptors.CostCollapsesLayer, 0, "conv", "1.343", "0.01", "0.01", "1", "9380",
+            "||theta_i||^2 = 0.3356 assumed from TorchSharp's default init of Conv2d(16, 32, 3): (fan_in + 1)/(3*fan_in); " + PaperLength, "Beta = 0"));
+
     [Fact]
     public Task Step_ratio_between_1_and_2_is_PD0013() => VerifyAsync(
         OneLayer("", "[ParticipationGroup, {|#0:Cost(Beta = 1000, LearningRate = 0.002)|}]"),

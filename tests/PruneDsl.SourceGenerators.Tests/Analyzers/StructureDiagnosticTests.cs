@@ -140,6 +140,29 @@ public class StructureDiagnosticTests
         """,
         Expect(DiagnosticDescriptors.SparsityWidthNotDivisible, 0, "fc1", "-3000000000", "4", "2:4"));
 
+    // ---- PD0028 ----
+
+    /// <summary>
+    /// N:M groups run along a filter's in_channels/groups*kh*kw weights: 27 (3 channels, 3x3) is not a multiple of 4; 24
+    /// (6 channels, 2x2) is, but 6 channels are not, so groups cross kernel positions; 500 (20 channels, 5x5) is fine.
+    /// </summary>
+    [Fact]
+    public Task Sparsity_on_a_Conv2d_whose_groups_straddle_filters_or_kernel_positions_is_PD0028() => VerifyAsync("""
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            [{|#0:Sparsity("2:4")|}] private readonly Conv2d a = Conv2d(3, 16, 3);
+            [{|#1:Sparsity("2:4")|}] private readonly Conv2d b = Conv2d(6, 16, 2, groups: 1);
+            [Sparsity("2:4")] private readonly Conv2d c = Conv2d(20, 50, 5);
+            [Sparsity("2:4")] private readonly Conv2d d = Conv2d(64, 64, 3, groups: 8);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => d.call(c.call(b.call(a.call(x))));
+        }
+        """,
+        Expect(DiagnosticDescriptors.SparsityStraddlesFilters, 0, "a", "Conv2d(3, 16, 3)", "27", "not a multiple of M = 4",
+            "the last group of every filter would take weights of the next filter; choose a pattern whose M divides 27, or channel counts that make in_channels/groups a multiple of M"),
+        Expect(DiagnosticDescriptors.SparsityStraddlesFilters, 1, "b", "Conv2d(6, 16, 2)", "24", "a multiple of M = 4, but in_channels/groups = 6 is not",
+            "in the channels-last layout N:M hardware uses (M consecutive input channels at one kernel position) groups would straddle kernel positions; make in_channels/groups a multiple of M"));
+
     [Fact]
     public Task Sparsity_on_an_unsupported_member_is_left_to_the_generator() => VerifyAsync("""
         public partial class Net : Module<Tensor, Tensor>

@@ -71,8 +71,6 @@ public class ConfigurationTests
     {
         var model = Read(Model, "Net");
         Assert.Equal(new[] { "fc1", "fc2", "fc3", "head", "unused" }, model.LinearFields.Select(f => f.Name));
-        Assert.Equal("fc2", model.NextLinear(model.LinearFields[0])!.Name);
-        Assert.Null(model.NextLinear(model.LinearFields[4]));
         Assert.Equal(new[] { "fc1", "fc2", "fc3", "head" }, model.Fields.Select(f => f.Field.Name));
         Assert.True(SettingsReader.TryReadPattern(model.Fields.Single(f => f.Field.Name == "head").Sparsity!, out var pattern));
         Assert.Equal("2:4", pattern);

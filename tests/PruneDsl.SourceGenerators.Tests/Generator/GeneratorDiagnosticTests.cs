@@ -43,19 +43,58 @@ public class GeneratorDiagnosticTests
         Assert.Contains("'Sealed' has PruneDsl attributes but is not declared partial", d.GetMessage());
     }
 
+    /// <summary>[ParticipationGroup] goes on Linear and Conv2d fields; on a BatchNorm2d it is PD0002, naming what is supported.</summary>
     [Fact]
     public void Group_on_unsupported_type_is_PD0002_on_the_attribute()
     {
         var d = SingleDiagnostic("""
-            public partial class Conv : Module<Tensor, Tensor>
+            public partial class Norm : Module<Tensor, Tensor>
             {
-                [ParticipationGroup] private readonly Conv2d conv = Conv2d(1, 8, 3);
-                public Conv() : base("Conv") => RegisterComponents();
-                public override Tensor forward(Tensor x) => conv.call(x);
+                [ParticipationGroup] private readonly BatchNorm2d bn = BatchNorm2d(8);
+                public Norm() : base("Norm") => RegisterComponents();
+                public override Tensor forward(Tensor x) => bn.call(x);
             }
             """, out var text);
         AssertAt(d, text, "ParticipationGroup", "PD0002", DiagnosticSeverity.Error);
-        Assert.Equal("[ParticipationGroup] is on 'conv' of type 'TorchSharp.Modules.Conv2d', but only fields of type TorchSharp.Modules.Linear are supported", d.GetMessage());
+        Assert.Equal("[ParticipationGroup] is on 'bn' of type 'TorchSharp.Modules.BatchNorm2d', but only fields of type TorchSharp.Modules.Linear or TorchSharp.Modules.Conv2d are supported", d.GetMessage());
+    }
+
+    /// <summary>[Sparsity] stays on Linear fields: on a Conv2d it is PD0002 (the runtime has no N:M convolution).</summary>
+    [Fact]
+    public void Sparsity_on_a_Conv2d_is_PD0002()
+    {
+        var d = SingleDiagnostic("""
+            public partial class SparseConv : Module<Tensor, Tensor>
+            {
+                [Sparsity("2:4")] private readonly Conv2d conv = Conv2d(4, 8, 3);
+                public SparseConv() : base("SparseConv") => RegisterComponents();
+                public override Tensor forward(Tensor x) => conv.call(x);
+            }
+            """, out var text);
+        AssertAt(d, text, "Sparsity(\"2:4\")", "PD0002", DiagnosticSeverity.Error);
+        Assert.Equal("[Sparsity] is on 'conv' of type 'TorchSharp.Modules.Conv2d', but only fields of type TorchSharp.Modules.Linear are supported", d.GetMessage());
+    }
+
+    /// <summary>
+    /// Models built from Sequential: groups are declared on fields. [ParticipationGroup] on a Sequential is PD0002, and its
+    /// message gives the supported form (README, "Models built from Sequential").
+    /// </summary>
+    [Fact]
+    public void Group_on_a_Sequential_is_PD0002_with_the_supported_form()
+    {
+        var d = SingleDiagnostic("""
+            public partial class Features : Module<Tensor, Tensor>
+            {
+                [ParticipationGroup] private readonly Sequential features = Sequential(Conv2d(1, 20, 5), ReLU(), MaxPool2d(2));
+                public Features() : base("Features") => RegisterComponents();
+                public override Tensor forward(Tensor x) => features.call(x);
+            }
+            """, out var text);
+        AssertAt(d, text, "ParticipationGroup", "PD0002", DiagnosticSeverity.Error);
+        Assert.Equal("[ParticipationGroup] is on 'features' of type 'TorchSharp.Modules.Sequential', but only fields of type TorchSharp.Modules.Linear or TorchSharp.Modules.Conv2d are supported"
+                     + "; a Sequential's children are followed through forward, but groups are declared on fields: make each layer to prune a field "
+                     + "([ParticipationGroup] private readonly Conv2d conv1 = Conv2d(1, 20, 5);) and call the fields in forward, keeping Sequential for the parts without groups",
+            d.GetMessage());
     }
 
     [Fact]
@@ -189,7 +228,9 @@ public class GeneratorDiagnosticTests
         Assert.Empty(result.Diagnostics);
         var text = Assert.Single(result.GeneratedTrees).ToString();
         Assert.Contains("partial class @class", text);
-        Assert.Contains("Attach(this, \"in\", @in, InCost)", text);
+        Assert.Contains("plan.Producer(inChannels, Name(\"in\"), @in)", text);
+        Assert.Contains("plan.Consumer(baseChannels, Name(\"out\"), @out, keepWholeGroupsOf: 4)", text);
+        Assert.Contains("plan.Gate(inChannels, InCost, Name(\"in\"))", text);
         Assert.Contains("Benefit: (global::PruneDsl.BenefitSign)(7)", text);
         Assert.Contains("Kind: (global::PruneDsl.Dynamics)(-2147483648)", text);
         Assert.Contains("Criterion: (global::PruneDsl.Criterion)(9)", text);

@@ -12,6 +12,7 @@ public class GeneratorSnapshotTests
     [InlineData(nameof(Sources.Evolution), "Examples.Evolution.EvolvingMlp")]
     [InlineData(nameof(Sources.Sparse), "Examples.Sparse.SparseMlp")]
     [InlineData(nameof(Sources.Nested), "Examples.Nested.Experiments.Setup.NestedMlp")]
+    [InlineData(nameof(Sources.Reconstruct), "Examples.OneShot.OneShotMlp")]
     public void Generated_source_matches_snapshot_and_compiles(string sourceName, string fullName)
     {
         var source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;
@@ -34,7 +35,7 @@ public class GeneratorSnapshotTests
         Assert.Contains("Fc1Cost = new global::PruneDsl.Spec.CostSpec( Alpha: 1.0, Beta: 0.01, Gamma: 0.2, Eta: 0.001, LearningRate: 0.01, Epsilon: 0.01, Benefit: global::PruneDsl.BenefitSign.Literal);", text);
         // fc2 turns competition off (its layer skips the Gram product at run time, from its Cost); fc1 keeps it.
         Assert.Contains("Fc2Cost = new global::PruneDsl.Spec.CostSpec( Alpha: 1.0, Beta: 0.01, Gamma: 0.02, Eta: 0.0,", text);
-        Assert.Contains("Fc1Participation.Step(); Fc2Participation.Step();", text);
+        Assert.Contains("plan.Gate(fc1Channels, Fc1Cost, Name(\"fc1\")); plan.Gate(fc2Channels, Fc2Cost, Name(\"fc2\"));", text);
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public class GeneratorSnapshotTests
         var diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("PD0006", diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Info, diagnostic.Severity);
-        Assert.Contains("its forward uses 'scale', which is not a Linear field", diagnostic.GetMessage());
+        Assert.Contains("its forward uses 'scale', which is not a layer field", diagnostic.GetMessage());
         var text = result.GeneratedTrees.Single().GetText().ToString();
         Assert.DoesNotContain("ScaledInference", text);
         Assert.Contains("public void StepParticipations()", text);

@@ -49,7 +49,9 @@ public class PruneSnapshotTests
         Assert.Contains("Fc1Prune = new global::PruneDsl.Spec.PruneSpec( Criterion: global::PruneDsl.Criterion.Taylor, Threshold: global::PruneDsl.PruneThreshold.Effective, Sparsity: 0.5, Beta: 1.5);", text);
         // fc2: its own criterion, threshold and sparsity; Beta from the class.
         Assert.Contains("Fc2Prune = new global::PruneDsl.Spec.PruneSpec( Criterion: global::PruneDsl.Criterion.MagnitudeL2, Threshold: global::PruneDsl.PruneThreshold.TargetSparsity, Sparsity: 0.75, Beta: 1.5);", text);
-        Assert.Contains("new global::PruneDsl.Pruning.PruneTarget(Fc1Participation, Fc1Prune),", text);
+        Assert.Contains("plan.Prune(fc1Channels, Fc1Prune, Name(\"fc1\"));", text);
+        Assert.Contains("plan.Prune(fc2Channels, Fc2Prune, Name(\"fc2\"));", text);
+        Assert.Contains("public global::PruneDsl.Pruning.PruneTarget[] PruneTargets() => ChannelPlan.PruneTargets();", text);
         Assert.Contains("public global::PruneDsl.Pruning.PruneReport PruneByCriteria(", text);
     }
 

@@ -105,12 +105,35 @@ public static class Sources
         {
             [ParticipationGroup] private readonly Linear fc1 = Linear(784, 512);
             [ParticipationGroup] private readonly Linear fc2 = Linear(512, 256);
-            [Sparsity("2:4")] private readonly Linear head = Linear(256, 10);
+            [Sparsity("2:4"), Reconstruct(Bits = 8)] private readonly Linear head = Linear(256, 10);
 
             public SparseMlp() : base(nameof(SparseMlp)) => RegisterComponents();
 
             public override Tensor forward(Tensor x) =>
                 head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
+        }
+        """;
+
+    /// <summary>
+    /// One-shot reconstruction: a class-level [Reconstruct] over every Linear, fields that override it (fc2 takes its
+    /// pattern from its [Sparsity] and quantizes; fc3 removes neurons by OBS into head; head opts out), declared in an
+    /// order other than forward's.
+    /// </summary>
+    public const string Reconstruct = Usings + """
+        namespace Examples.OneShot;
+
+        [Reconstruct(ReconstructionMethod.SparseGpt, Sparsity = 0.6, CalibrationBatches = 4)]
+        public partial class OneShotMlp : Module<Tensor, Tensor>
+        {
+            [Reconstruct(ReconstructionMethod.None)] private readonly Linear head = Linear(64, 10);
+            [Reconstruct(ReconstructionMethod.Obs, Sparsity = 0.25)] private readonly Linear fc3 = Linear(128, 64);
+            [Sparsity("2:4"), Reconstruct(Bits = 4, GroupSize = 64)] private readonly Linear fc2 = Linear(256, 128);
+            private readonly Linear fc1 = Linear(784, 256);
+
+            public OneShotMlp() : base(nameof(OneShotMlp)) => RegisterComponents();
+
+            public override Tensor forward(Tensor x) =>
+                head.call(functional.relu(fc3.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))))));
         }
         """;
 

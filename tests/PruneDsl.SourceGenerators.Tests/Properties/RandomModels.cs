@@ -35,9 +35,12 @@ internal enum AttributeKind
 /// One attribute as the generator of random models writes it: its text (without brackets) and what the spec says about
 /// the values it writes. <see cref="Problems"/> is the spec's own <c>Validate()</c> of exactly these values (the
 /// attribute's settings over the defaults, as the attribute declares them); null when an argument does not compile, so
-/// that the compiler reports it. <see cref="Pattern"/>: the [Sparsity] pattern when it parses.
+/// that the compiler reports it. <see cref="Pattern"/>: the [Sparsity] pattern when it parses. For a [Reconstruct] that
+/// compiles, <see cref="Apply"/> applies its values over given settings and <see cref="Sets"/> names the properties it
+/// sets (Method for the constructor argument), so that a field's can be merged over the class's as the generator does.
 /// </summary>
-internal sealed record AttributeCase(AttributeKind Kind, string Text, IReadOnlyList<SpecProblem>? Problems, SparsityPattern? Pattern = null);
+internal sealed record AttributeCase(AttributeKind Kind, string Text, IReadOnlyList<SpecProblem>? Problems, SparsityPattern? Pattern = null,
+    Func<ReconstructionSpec, ReconstructionSpec>? Apply = null, IReadOnlyCollection<string>? Sets = null);
 
 /// <summary>What a field is declared as.</summary>
 internal enum FieldType { Linear, Conv2d, Tensor, Int, UnknownType }
@@ -291,10 +294,11 @@ internal static class RandomModels
             Settings(("BlockSize", Int), ("CalibrationBatches", Int), ("Bits", Int), ("GroupSize", Int)), (withMethod, method, doubles, ints) =>
             {
                 var compiles = (!withMethod || method.Value is not null) && doubles.All(s => s.Value.Value is not null) && ints.All(s => s.Value.Value is not null);
-                IReadOnlyList<SpecProblem>? problems = null;
-                if (compiles)
+                var positional = withMethod ? new[] { method.Text } : Array.Empty<string>();
+                var text = "Reconstruct" + Arguments(positional, doubles.Select(s => s.Name + " = " + s.Value.Text).Concat(ints.Select(s => s.Name + " = " + s.Value.Text)));
+                if (!compiles) return new AttributeCase(AttributeKind.Reconstruct, text, null);
+                ReconstructionSpec Apply(ReconstructionSpec spec)
                 {
-                    var spec = ReconstructionSpec.Default;
                     if (withMethod) spec = spec with { Method = (ReconstructionMethod)method.Value!.Value };
                     foreach (var (name, value) in doubles)
                         spec = name == "Sparsity" ? spec with { Sparsity = value.Value!.Value } : spec with { Dampening = value.Value!.Value };
@@ -309,12 +313,27 @@ internal static class RandomModels
                             _ => spec with { GroupSize = v },
                         };
                     }
-                    problems = spec.Validate();
+                    return spec;
                 }
-                var positional = withMethod ? new[] { method.Text } : Array.Empty<string>();
-                return new AttributeCase(AttributeKind.Reconstruct,
-                    "Reconstruct" + Arguments(positional, doubles.Select(s => s.Name + " = " + s.Value.Text).Concat(ints.Select(s => s.Name + " = " + s.Value.Text))), problems);
+                var sets = doubles.Select(s => s.Name).Concat(ints.Select(s => s.Name)).Concat(withMethod ? new[] { "Method" } : Array.Empty<string>()).ToList();
+                return new AttributeCase(AttributeKind.Reconstruct, text, Apply(ReconstructionSpec.Default).Validate(), Apply: Apply, Sets: sets);
             });
+
+    /// <summary>
+    /// A field's [Reconstruct] merged over the class's, as the generator and the analyzer merge them: the problems of the
+    /// merged settings that are the field's to answer for (a value it sets, or a default neither sets; a value only the
+    /// class sets is the class's). Without a class-level one: its own problems; null when the class's does not compile.
+    /// </summary>
+    private static AttributeCase MergedOverClass(AttributeCase field, AttributeCase? classAttribute)
+    {
+        if (field.Apply is null || classAttribute is null) return field;
+        if (classAttribute.Apply is null) return field with { Problems = null };
+        var merged = field.Apply(classAttribute.Apply(ReconstructionSpec.Default));
+        return field with { Problems = merged.Validate().Where(p => IsFields(field, classAttribute, p)).ToList() };
+    }
+
+    private static bool IsFields(AttributeCase field, AttributeCase? classAttribute, SpecProblem problem) =>
+        field.Sets!.Contains(problem.Property) || classAttribute?.Sets is not { } classSets || !classSets.Contains(problem.Property);
 
     private static readonly Gen<AttributeCase> Group = Gen.Frequency(
         (10, Gen.Const(new AttributeCase(AttributeKind.ParticipationGroup, "ParticipationGroup", Array.Empty<SpecProblem>()))),
@@ -427,14 +446,18 @@ internal static class RandomModels
 
         void Line(string line) => text.Append(indent).Append(line).Append('\n');
 
+        var classReconstruct = m.Attributes.FirstOrDefault(a => a.Kind == AttributeKind.Reconstruct);
+
         void Attributes(IReadOnlyList<AttributeCase> attributes, FieldCase? field)
         {
-            foreach (var a in attributes)
+            foreach (var attribute in attributes)
             {
+                var a = field is not null && attribute.Kind == AttributeKind.Reconstruct ? MergedOverClass(attribute, classReconstruct) : attribute;
                 text.Append('[');
                 var start = text.Length;
                 text.Append(a.Text);
-                written.Add(new WrittenAttribute(a.Kind, new TextSpan(start, a.Text.Length), null, a.Problems, a.Problems is null ? null : WidthProblem(a, field)));
+                written.Add(new WrittenAttribute(a.Kind, new TextSpan(start, a.Text.Length), null, a.Problems,
+                    a.Problems is null ? null : a.Kind == AttributeKind.Reconstruct ? ReconstructWidthProblem(a, field, classReconstruct) : WidthProblem(a, field)));
                 text.Append("] ");
             }
         }
@@ -568,6 +591,24 @@ internal static class RandomModels
 
     private static string LinearCall(FieldCase f) =>
         "Linear(" + f.In.Text + ", " + f.Out.Text + (f.HasBias is { } b ? ", hasBias: " + (b ? "true" : "false") : "") + ")";
+
+    /// <summary>
+    /// A field's [Reconstruct] on a Linear field whose fan-in is a constant and that the merged settings prune or quantize:
+    /// the first problem that only the layer shows (its [Sparsity] pattern, its input width;
+    /// <see cref="ReconstructionSpec.Validate(long)"/>) and that is the field's to answer for (null when there is none).
+    /// </summary>
+    private static SpecProblem? ReconstructWidthProblem(AttributeCase a, FieldCase? field, AttributeCase? classAttribute)
+    {
+        if (a.Apply is null || field is not { Type: FieldType.Linear, Static: false } f || f.Init == Init.None || f.In.Value is not { } width || !f.Out.Compiles)
+            return null;
+        if (classAttribute is not null && classAttribute.Apply is null) return null;
+        var spec = a.Apply(classAttribute?.Apply!(ReconstructionSpec.Default) ?? ReconstructionSpec.Default);
+        if (spec.Method == ReconstructionMethod.None && spec.Bits == 0) return null;
+        var plain = spec.Validate().Select(p => (p.Property, p.Requirement)).ToHashSet();
+        if (f.Attributes.FirstOrDefault(x => x.Kind == AttributeKind.Sparsity)?.Pattern is { } pattern) spec = spec with { Pattern = pattern.ToString() };
+        return spec.Validate(width).Where(p => p.Property != "Pattern" && !plain.Contains((p.Property, p.Requirement)) && IsFields(a, classAttribute, p))
+            .Select(p => (SpecProblem?)p).FirstOrDefault();
+    }
 
     /// <summary>
     /// A [Sparsity] on a Linear field whose fan-in is a constant: what the pattern's <see cref="SparsityPattern.Divides"/>

@@ -11,7 +11,7 @@ using static TorchSharp.torch.nn;
 namespace Examples
 {
     [global::System.CodeDom.Compiler.GeneratedCode("PruneDsl.SourceGenerators", "0.1.0.0")]
-    partial class MnistMlp : global::PruneDsl.Game.IParticipationModel, global::PruneDsl.Compaction.ICompactableModel
+    partial class MnistMlp : global::PruneDsl.Game.IParticipationModel, global::PruneDsl.Compaction.ICompactableModel, global::PruneDsl.Graph.IChannelPlanModel, global::PruneDsl.Graph.IChannelBlock
     {
         /// <summary>
         /// Cost settings of <c>fc1</c> (from the class's [Cost]): alpha 1, beta 0.05, gamma 0.05, eta 0,
@@ -41,70 +41,90 @@ namespace Examples
             Epsilon: 0.01,
             Benefit: global::PruneDsl.BenefitSign.LossAligned);
 
-        private global::PruneDsl.Game.ParticipationLayer[]? _participationLayers;
+        private global::PruneDsl.Graph.ChannelPlan? _channelPlan;
 
         /// <summary>
-        /// Registers the submodules (TorchSharp's reflection over the fields), then attaches what the attributes declare:
-        /// one participation per output neuron of every game layer (buffers <c>{field}_participation</c>),
-        /// once.
+        /// Registers the submodules (TorchSharp's reflection over the fields), then, once, builds the channel plan with this
+        /// model as the outermost one (<see cref="DescribeChannels"/>): one gate per gated channel space (buffers
+        /// <c>{space}_participation</c> or <c>{space}_mass</c>).
+        /// A model that has this one as a field takes its plan over when it builds its own.
         /// </summary>
         protected override void RegisterComponents()
         {
             base.RegisterComponents();
-            if (_participationLayers is null)
+            if (_channelPlan is null)
             {
-                _participationLayers = new global::PruneDsl.Game.ParticipationLayer[]
-                {
-                    global::PruneDsl.Game.ParticipationLayer.Attach(this, "fc1", fc1, Fc1Cost),
-                    global::PruneDsl.Game.ParticipationLayer.Attach(this, "fc2", fc2, Fc2Cost),
-                };
+                var plan = new global::PruneDsl.Graph.ChannelPlanBuilder(this, "MnistMlp");
+                var input = plan.Space("input");
+                plan.Ungated(input, "the input of forward");
+                var output = DescribeChannels(plan, input, "");
+                plan.Output(output);
+                _channelPlan = plan.Build();
             }
         }
 
-        /// <inheritdoc />
-        public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Game.ParticipationLayer> ParticipationLayers =>
-            _participationLayers ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached("MnistMlp");
-
-        /// <summary>The players of <c>fc1</c>: one participation per output neuron.</summary>
-        public global::PruneDsl.Game.ParticipationLayer Fc1Participation => ParticipationLayers[0];
-
-        /// <summary>The players of <c>fc2</c>: one participation per output neuron.</summary>
-        public global::PruneDsl.Game.ParticipationLayer Fc2Participation => ParticipationLayers[1];
-
-        /// <inheritdoc />
-        public void StepParticipations()
+        /// <summary>
+        /// The channels of <see cref="MnistMlp"/>, as the generator read them from forward: which layers produce, normalize
+        /// and consume each channel space (the channels that are kept or removed together), and which spaces are gated.
+        /// A model that has this one as a field calls it with its own space and prefix.
+        /// </summary>
+        /// <param name="plan">The plan being built.</param>
+        /// <param name="input">The channel space of forward's input.</param>
+        /// <param name="prefix">The field name of this model in the model that uses it ("" when it is the outermost).</param>
+        /// <returns>The channel space of forward's output.</returns>
+        public global::PruneDsl.Graph.ChannelSpace DescribeChannels(global::PruneDsl.Graph.ChannelPlanBuilder plan, global::PruneDsl.Graph.ChannelSpace input, string prefix)
         {
-            Fc1Participation.Step();
-            Fc2Participation.Step();
-        }
+            string Name(string name) => global::PruneDsl.Graph.ChannelPlanBuilder.Qualify(prefix, name);
 
-        /// <summary>Hard-prunes every gated layer: pruned groups get gate 0 and zero rows and biases.</summary>
-        public void HardPrune()
-        {
-            Fc1Participation.HardPrune();
-            Fc2Participation.HardPrune();
-        }
+            // forward: head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))))
+            plan.Consumer(input, Name("fc1"), fc1);
+            var fc1Channels = plan.Space(Name("fc1"));
+            plan.Producer(fc1Channels, Name("fc1"), fc1);
+            plan.Consumer(fc1Channels, Name("fc2"), fc2);
+            var fc2Channels = plan.Space(Name("fc2"));
+            plan.Producer(fc2Channels, Name("fc2"), fc2);
+            plan.Consumer(fc2Channels, Name("head"), head);
+            var headChannels = plan.Space(Name("head"));
+            plan.Producer(headChannels, Name("head"), head);
 
-        /// <summary>Each gated layer with the layer its outputs feed: the next Linear field declared after it.</summary>
-        private global::PruneDsl.Compaction.CompactionStep[] CompactionSteps() => new global::PruneDsl.Compaction.CompactionStep[]
-        {
-            new global::PruneDsl.Compaction.CompactionStep(Fc1Participation, fc2, "fc2"),
-            new global::PruneDsl.Compaction.CompactionStep(Fc2Participation, head, "head"),
-        };
+            // the gates of this model's own channel spaces (a space that touches forward's input or output is gated by the outermost model)
+            plan.Gate(fc1Channels, Fc1Cost, Name("fc1"));
+            plan.Gate(fc2Channels, Fc2Cost, Name("fc2"));
 
-        /// <inheritdoc />
-        public global::PruneDsl.Compaction.CompactionReport Compact()
-        {
-            HardPrune();
-            return global::PruneDsl.Compaction.Compactor.Compact(this, CompactionSteps());
+            return headChannels;
         }
 
         /// <inheritdoc />
-        public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) =>
-            global::PruneDsl.Compaction.Compactor.Reshape(CompactionSteps(), widths);
+        public global::PruneDsl.Graph.ChannelPlan ChannelPlan =>
+            _channelPlan ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached("MnistMlp");
+
+        /// <inheritdoc />
+        public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Game.ParticipationLayer> ParticipationLayers => ChannelPlan.ParticipationLayers;
+
+        /// <summary>The players of the channel space <c>fc1</c>: one participation per channel.</summary>
+        public global::PruneDsl.Game.ParticipationLayer Fc1Participation => (global::PruneDsl.Game.ParticipationLayer)ChannelPlan.Space("fc1").Gate!;
+
+        /// <summary>The players of the channel space <c>fc2</c>: one participation per channel.</summary>
+        public global::PruneDsl.Game.ParticipationLayer Fc2Participation => (global::PruneDsl.Game.ParticipationLayer)ChannelPlan.Space("fc2").Gate!;
+
+        /// <inheritdoc />
+        public void StepParticipations() => ChannelPlan.StepParticipations();
+
+        /// <summary>Hard-prunes every gated channel space: pruned groups get gate 0 and zero weights.</summary>
+        public void HardPrune() => ChannelPlan.HardPrune();
 
         /// <summary>
-        /// The inference form of this model: compacts it first (see <see cref="Compact"/>), then copies its Linear layers into a
+        /// Hard-prunes, then removes the pruned channels from every layer of their spaces (filters, rows, BatchNorms, the
+        /// consumers' input channels and columns) and folds the kept gates in; spaces the plan marks opaque, ungated or
+        /// output are left alone, and the report of <see cref="ChannelPlan"/>'s Compact() says why.
+        /// </summary>
+        public global::PruneDsl.Compaction.CompactionReport Compact() => ChannelPlan.Compact().Compaction;
+
+        /// <inheritdoc />
+        public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) => ChannelPlan.Reshape(widths);
+
+        /// <summary>
+        /// The inference form of this model: compacts it first (see <see cref="Compact"/>), then copies its layers into a
         /// standalone <see cref="MnistMlpInference"/>.
         /// The module is in eval mode, on <paramref name="device"/> (default: CUDA when TorchSharp has it, else the CPU).
         /// </summary>
@@ -112,12 +132,21 @@ namespace Examples
         public MnistMlpInference ToInference(global::TorchSharp.torch.Device? device = null)
         {
             Compact();
-            var inference = new MnistMlpInference(
-                global::PruneDsl.Compaction.Compactor.DetachedCopy(fc1),
-                global::PruneDsl.Compaction.Compactor.DetachedCopy(fc2),
-                global::PruneDsl.Compaction.Compactor.DetachedCopy(head));
+            var inference = InferenceModule(ChannelPlan.InferenceCopies(), "");
             inference.eval();
-            return inference.to(device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));
+            return global::TorchSharp.ModuleExtensionMethods.to(inference, device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));
+        }
+
+        /// <summary>The inference module over the copies of this model's layers (named with <paramref name="prefix"/> in the plan).</summary>
+        /// <param name="copies">The copies of the outermost model's plan.</param>
+        /// <param name="prefix">This model's field name in the model that uses it ("" when it is the outermost).</param>
+        internal MnistMlpInference InferenceModule(global::PruneDsl.Graph.InferenceModules copies, string prefix)
+        {
+            string Name(string name) => global::PruneDsl.Graph.ChannelPlanBuilder.Qualify(prefix, name);
+            return new MnistMlpInference(
+                copies.Linear(Name("fc1")),
+                copies.Linear(Name("fc2")),
+                copies.Linear(Name("head")));
         }
     }
 

@@ -11,7 +11,7 @@ using static TorchSharp.torch.nn;
 namespace Examples.Sparse
 {
     [global::System.CodeDom.Compiler.GeneratedCode("PruneDsl.SourceGenerators", "0.1.0.0")]
-    partial class SparseMlp : global::PruneDsl.Game.IParticipationModel, global::PruneDsl.Compaction.ICompactableModel, global::PruneDsl.Sparsity.ISparseModel
+    partial class SparseMlp : global::PruneDsl.Game.IParticipationModel, global::PruneDsl.Compaction.ICompactableModel, global::PruneDsl.Sparsity.ISparseModel, global::PruneDsl.Graph.IChannelPlanModel, global::PruneDsl.Graph.IChannelBlock
     {
         /// <summary>
         /// Cost settings of <c>fc1</c> (from the class's [Cost]): alpha 1, beta 0.05, gamma 0.05, eta 0,
@@ -41,26 +41,41 @@ namespace Examples.Sparse
             Epsilon: 0.01,
             Benefit: global::PruneDsl.BenefitSign.LossAligned);
 
-        private global::PruneDsl.Game.ParticipationLayer[]? _participationLayers;
+        /// <summary>
+        /// One-shot reconstruction settings of <c>head</c> (from its [Reconstruct], the pattern from its [Sparsity]): SparseGPT at 2:4, quantized to INT8 (GPTQ, one scale per output channel).
+        /// Checked by <see cref="global::PruneDsl.Spec.ReconstructionSpec.EnsureValid"/> before <see cref="Reconstruct"/> changes anything.
+        /// </summary>
+        public static readonly global::PruneDsl.Spec.ReconstructionSpec HeadReconstruction = new global::PruneDsl.Spec.ReconstructionSpec(
+            Method: global::PruneDsl.ReconstructionMethod.SparseGpt,
+            Sparsity: 0.5,
+            Pattern: "2:4",
+            BlockSize: 128,
+            Dampening: 0.01,
+            CalibrationBatches: 8,
+            Bits: 8,
+            GroupSize: 0);
+
+        private global::PruneDsl.Graph.ChannelPlan? _channelPlan;
 
         private global::PruneDsl.Sparsity.NmMaskedLinear[]? _sparseLayers;
 
         /// <summary>
-        /// Registers the submodules (TorchSharp's reflection over the fields), then attaches what the attributes declare:
-        /// one participation per output neuron of every game layer (buffers <c>{field}_participation</c>),
-        /// the N:M mask of every [Sparsity] layer,
-        /// once.
+        /// Registers the submodules (TorchSharp's reflection over the fields), then, once, builds the channel plan with this
+        /// model as the outermost one (<see cref="DescribeChannels"/>): one gate per gated channel space (buffers
+        /// <c>{space}_participation</c> or <c>{space}_mass</c>), then the N:M mask of every [Sparsity] layer.
+        /// A model that has this one as a field takes its plan over when it builds its own.
         /// </summary>
         protected override void RegisterComponents()
         {
             base.RegisterComponents();
-            if (_participationLayers is null)
+            if (_channelPlan is null)
             {
-                _participationLayers = new global::PruneDsl.Game.ParticipationLayer[]
-                {
-                    global::PruneDsl.Game.ParticipationLayer.Attach(this, "fc1", fc1, Fc1Cost),
-                    global::PruneDsl.Game.ParticipationLayer.Attach(this, "fc2", fc2, Fc2Cost),
-                };
+                var plan = new global::PruneDsl.Graph.ChannelPlanBuilder(this, "SparseMlp");
+                var input = plan.Space("input");
+                plan.Ungated(input, "the input of forward");
+                var output = DescribeChannels(plan, input, "");
+                plan.Output(output);
+                _channelPlan = plan.Build();
             }
             if (_sparseLayers is null)
             {
@@ -71,67 +86,116 @@ namespace Examples.Sparse
             }
         }
 
-        /// <inheritdoc />
-        public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Game.ParticipationLayer> ParticipationLayers =>
-            _participationLayers ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached("SparseMlp");
-
-        /// <summary>The players of <c>fc1</c>: one participation per output neuron.</summary>
-        public global::PruneDsl.Game.ParticipationLayer Fc1Participation => ParticipationLayers[0];
-
-        /// <summary>The players of <c>fc2</c>: one participation per output neuron.</summary>
-        public global::PruneDsl.Game.ParticipationLayer Fc2Participation => ParticipationLayers[1];
-
-        /// <inheritdoc />
-        public void StepParticipations()
+        /// <summary>
+        /// The channels of <see cref="SparseMlp"/>, as the generator read them from forward: which layers produce, normalize
+        /// and consume each channel space (the channels that are kept or removed together), and which spaces are gated.
+        /// A model that has this one as a field calls it with its own space and prefix.
+        /// </summary>
+        /// <param name="plan">The plan being built.</param>
+        /// <param name="input">The channel space of forward's input.</param>
+        /// <param name="prefix">The field name of this model in the model that uses it ("" when it is the outermost).</param>
+        /// <returns>The channel space of forward's output.</returns>
+        public global::PruneDsl.Graph.ChannelSpace DescribeChannels(global::PruneDsl.Graph.ChannelPlanBuilder plan, global::PruneDsl.Graph.ChannelSpace input, string prefix)
         {
-            Fc1Participation.Step();
-            Fc2Participation.Step();
-        }
+            string Name(string name) => global::PruneDsl.Graph.ChannelPlanBuilder.Qualify(prefix, name);
 
-        /// <summary>Hard-prunes every gated layer: pruned groups get gate 0 and zero rows and biases.</summary>
-        public void HardPrune()
-        {
-            Fc1Participation.HardPrune();
-            Fc2Participation.HardPrune();
-        }
+            // forward: head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))))
+            plan.Consumer(input, Name("fc1"), fc1);
+            var fc1Channels = plan.Space(Name("fc1"));
+            plan.Producer(fc1Channels, Name("fc1"), fc1);
+            plan.Consumer(fc1Channels, Name("fc2"), fc2);
+            var fc2Channels = plan.Space(Name("fc2"));
+            plan.Producer(fc2Channels, Name("fc2"), fc2);
+            plan.Consumer(fc2Channels, Name("head"), head, keepWholeGroupsOf: 4);
+            var headChannels = plan.Space(Name("head"));
+            plan.Producer(headChannels, Name("head"), head);
 
-        /// <summary>Each gated layer with the layer its outputs feed: the next Linear field declared after it.</summary>
-        private global::PruneDsl.Compaction.CompactionStep[] CompactionSteps() => new global::PruneDsl.Compaction.CompactionStep[]
-        {
-            new global::PruneDsl.Compaction.CompactionStep(Fc1Participation, fc2, "fc2"),
-            new global::PruneDsl.Compaction.CompactionStep(Fc2Participation, head, "head", KeepWholeGroupsOf: 4),
-        };
+            // the gates of this model's own channel spaces (a space that touches forward's input or output is gated by the outermost model)
+            plan.Gate(fc1Channels, Fc1Cost, Name("fc1"));
+            plan.Gate(fc2Channels, Fc2Cost, Name("fc2"));
 
-        /// <inheritdoc />
-        public global::PruneDsl.Compaction.CompactionReport Compact()
-        {
-            HardPrune();
-            return global::PruneDsl.Compaction.Compactor.Compact(this, CompactionSteps());
+            return headChannels;
         }
 
         /// <inheritdoc />
-        public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) =>
-            global::PruneDsl.Compaction.Compactor.Reshape(CompactionSteps(), widths);
+        public global::PruneDsl.Graph.ChannelPlan ChannelPlan =>
+            _channelPlan ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached("SparseMlp");
+
+        /// <inheritdoc />
+        public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Game.ParticipationLayer> ParticipationLayers => ChannelPlan.ParticipationLayers;
+
+        /// <summary>The players of the channel space <c>fc1</c>: one participation per channel.</summary>
+        public global::PruneDsl.Game.ParticipationLayer Fc1Participation => (global::PruneDsl.Game.ParticipationLayer)ChannelPlan.Space("fc1").Gate!;
+
+        /// <summary>The players of the channel space <c>fc2</c>: one participation per channel.</summary>
+        public global::PruneDsl.Game.ParticipationLayer Fc2Participation => (global::PruneDsl.Game.ParticipationLayer)ChannelPlan.Space("fc2").Gate!;
+
+        /// <inheritdoc />
+        public void StepParticipations() => ChannelPlan.StepParticipations();
+
+        /// <summary>Hard-prunes every gated channel space: pruned groups get gate 0 and zero weights.</summary>
+        public void HardPrune() => ChannelPlan.HardPrune();
+
+        /// <summary>
+        /// Hard-prunes, then removes the pruned channels from every layer of their spaces (filters, rows, BatchNorms, the
+        /// consumers' input channels and columns) and folds the kept gates in; spaces the plan marks opaque, ungated or
+        /// output are left alone, and the report of <see cref="ChannelPlan"/>'s Compact() says why.
+        /// </summary>
+        public global::PruneDsl.Compaction.CompactionReport Compact() => ChannelPlan.Compact().Compaction;
+
+        /// <inheritdoc />
+        public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) => ChannelPlan.Reshape(widths);
 
         /// <inheritdoc />
         public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Sparsity.NmMaskedLinear> SparseLayers =>
             _sparseLayers ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached("SparseMlp");
 
         /// <summary>
-        /// The inference form of this model: compacts it first (see <see cref="Compact"/>), then copies its Linear layers into a
-        /// standalone <see cref="SparseMlpInference"/> whose [Sparsity] layers multiply from the compressed N:M form.
+        /// Prunes and repairs the layers declared with [Reconstruct] in one shot, without a fine-tune, changing this model in
+        /// place (<see cref="global::PruneDsl.Reconstruction.OneShot.Run"/>): the layers in the order forward calls them, each
+        /// calibrated on the outputs of the layers already changed, every layer's settings validated against its input width
+        /// before anything changes:
+        /// <list type="number">
+        /// <item><c>head</c>: SparseGPT at 2:4, quantized to INT8 (GPTQ, one scale per output channel) (<see cref="HeadReconstruction"/>).</item>
+        /// </list>
+        /// </summary>
+        /// <param name="calibration">Calibration batches (model inputs); each layer uses the first CalibrationBatches of them.</param>
+        /// <param name="progress">Receives the layers done after each one (may be null).</param>
+        /// <returns>What was pruned and quantized, per layer, and the neurons OBS removed; dispose it to free its tensors.</returns>
+        /// <exception cref="global::System.ArgumentException">A setting is invalid for its layer, or there is no calibration batch.</exception>
+        public global::PruneDsl.Reconstruction.OneShotResult Reconstruct(global::System.Collections.Generic.IReadOnlyList<global::TorchSharp.torch.Tensor> calibration, global::System.IProgress<global::PruneDsl.Training.WorkProgress>? progress = null)
+        {
+            var targets = new global::PruneDsl.Reconstruction.ReconstructionTarget[]
+            {
+                new global::PruneDsl.Reconstruction.ReconstructionTarget("head", this.head, HeadReconstruction),
+            };
+            return global::PruneDsl.Reconstruction.OneShot.Run(this, targets, calibration, progress);
+        }
+
+        /// <summary>
+        /// The inference form of this model: compacts it first (see <see cref="Compact"/>), then copies its layers into a
+        /// standalone <see cref="SparseMlpInference"/> (the [Sparsity] layers multiplying from the compressed N:M form).
         /// The module is in eval mode, on <paramref name="device"/> (default: CUDA when TorchSharp has it, else the CPU).
         /// </summary>
         /// <param name="device">Where the module runs.</param>
         public SparseMlpInference ToInference(global::TorchSharp.torch.Device? device = null)
         {
             Compact();
-            var inference = new SparseMlpInference(
-                global::PruneDsl.Compaction.Compactor.DetachedCopy(fc1),
-                global::PruneDsl.Compaction.Compactor.DetachedCopy(fc2),
-                new global::PruneDsl.Sparsity.NmLinear("head", head, new global::PruneDsl.Spec.SparsityPattern(2, 4)));
+            var inference = InferenceModule(ChannelPlan.InferenceCopies(), "");
             inference.eval();
-            return inference.to(device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));
+            return global::TorchSharp.ModuleExtensionMethods.to(inference, device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));
+        }
+
+        /// <summary>The inference module over the copies of this model's layers (named with <paramref name="prefix"/> in the plan).</summary>
+        /// <param name="copies">The copies of the outermost model's plan.</param>
+        /// <param name="prefix">This model's field name in the model that uses it ("" when it is the outermost).</param>
+        internal SparseMlpInference InferenceModule(global::PruneDsl.Graph.InferenceModules copies, string prefix)
+        {
+            string Name(string name) => global::PruneDsl.Graph.ChannelPlanBuilder.Qualify(prefix, name);
+            return new SparseMlpInference(
+                copies.Linear(Name("fc1")),
+                copies.Linear(Name("fc2")),
+                new global::PruneDsl.Sparsity.NmLinear(Name("head"), head, new global::PruneDsl.Spec.SparsityPattern(2, 4)));
         }
     }
 

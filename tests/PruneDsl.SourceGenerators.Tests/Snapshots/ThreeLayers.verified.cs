@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 [global::System.CodeDom.Compiler.GeneratedCode("PruneDsl.SourceGenerators", "0.1.0.0")]
-partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::PruneDsl.Compaction.ICompactableModel
+partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::PruneDsl.Compaction.ICompactableModel, global::PruneDsl.Graph.IChannelPlanModel, global::PruneDsl.Graph.IChannelBlock
 {
     /// <summary>
     /// Cost settings of <c>input_layer</c> (from defaults): alpha 1, beta 0, gamma 0.0007, eta 0,
@@ -53,77 +53,103 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
         Epsilon: 0.01,
         Benefit: global::PruneDsl.BenefitSign.LossAligned);
 
-    private global::PruneDsl.Game.ParticipationLayer[]? _participationLayers;
+    private global::PruneDsl.Graph.ChannelPlan? _channelPlan;
 
     /// <summary>
-    /// Registers the submodules (TorchSharp's reflection over the fields), then attaches what the attributes declare:
-    /// one participation per output neuron of every game layer (buffers <c>{field}_participation</c>),
-    /// once.
+    /// Registers the submodules (TorchSharp's reflection over the fields), then, once, builds the channel plan with this
+    /// model as the outermost one (<see cref="DescribeChannels"/>): one gate per gated channel space (buffers
+    /// <c>{space}_participation</c> or <c>{space}_mass</c>).
+    /// A model that has this one as a field takes its plan over when it builds its own.
     /// </summary>
     protected override void RegisterComponents()
     {
         base.RegisterComponents();
-        if (_participationLayers is null)
+        if (_channelPlan is null)
         {
-            _participationLayers = new global::PruneDsl.Game.ParticipationLayer[]
-            {
-                global::PruneDsl.Game.ParticipationLayer.Attach(this, "input_layer", input_layer, InputLayerCost),
-                global::PruneDsl.Game.ParticipationLayer.Attach(this, "hidden", hidden, HiddenCost),
-                global::PruneDsl.Game.ParticipationLayer.Attach(this, "_bottleneck", _bottleneck, BottleneckCost),
-            };
+            var plan = new global::PruneDsl.Graph.ChannelPlanBuilder(this, "DeepMlp");
+            var input = plan.Space("input");
+            plan.Ungated(input, "the input of forward");
+            var output = DescribeChannels(plan, input, "");
+            plan.Output(output);
+            _channelPlan = plan.Build();
         }
     }
 
-    /// <inheritdoc />
-    public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Game.ParticipationLayer> ParticipationLayers =>
-        _participationLayers ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached("DeepMlp");
-
-    /// <summary>The players of <c>input_layer</c>: one participation per output neuron.</summary>
-    public global::PruneDsl.Game.ParticipationLayer InputLayerParticipation => ParticipationLayers[0];
-
-    /// <summary>The players of <c>hidden</c>: one participation per output neuron.</summary>
-    public global::PruneDsl.Game.ParticipationLayer HiddenParticipation => ParticipationLayers[1];
-
-    /// <summary>The players of <c>_bottleneck</c>: one participation per output neuron.</summary>
-    public global::PruneDsl.Game.ParticipationLayer BottleneckParticipation => ParticipationLayers[2];
-
-    /// <inheritdoc />
-    public void StepParticipations()
+    /// <summary>
+    /// The channels of <see cref="DeepMlp"/>, as the generator read them from forward: which layers produce, normalize
+    /// and consume each channel space (the channels that are kept or removed together), and which spaces are gated.
+    /// A model that has this one as a field calls it with its own space and prefix.
+    /// </summary>
+    /// <param name="plan">The plan being built.</param>
+    /// <param name="input">The channel space of forward's input.</param>
+    /// <param name="prefix">The field name of this model in the model that uses it ("" when it is the outermost).</param>
+    /// <returns>The channel space of forward's output.</returns>
+    public global::PruneDsl.Graph.ChannelSpace DescribeChannels(global::PruneDsl.Graph.ChannelPlanBuilder plan, global::PruneDsl.Graph.ChannelSpace input, string prefix)
     {
-        InputLayerParticipation.Step();
-        HiddenParticipation.Step();
-        BottleneckParticipation.Step();
-    }
+        string Name(string name) => global::PruneDsl.Graph.ChannelPlanBuilder.Qualify(prefix, name);
 
-    /// <summary>Hard-prunes every gated layer: pruned groups get gate 0 and zero rows and biases.</summary>
-    public void HardPrune()
-    {
-        InputLayerParticipation.HardPrune();
-        HiddenParticipation.HardPrune();
-        BottleneckParticipation.HardPrune();
-    }
+        // forward: var h = functional.relu(input_layer.call(x));
+        plan.Consumer(input, Name("input_layer"), input_layer);
+        var inputLayerChannels = plan.Space(Name("input_layer"));
+        plan.Producer(inputLayerChannels, Name("input_layer"), input_layer);
 
-    /// <summary>Each gated layer with the layer its outputs feed: the next Linear field declared after it.</summary>
-    private global::PruneDsl.Compaction.CompactionStep[] CompactionSteps() => new global::PruneDsl.Compaction.CompactionStep[]
-    {
-        new global::PruneDsl.Compaction.CompactionStep(InputLayerParticipation, hidden, "hidden"),
-        new global::PruneDsl.Compaction.CompactionStep(HiddenParticipation, _bottleneck, "_bottleneck"),
-        new global::PruneDsl.Compaction.CompactionStep(BottleneckParticipation, output, "output"),
-    };
+        // forward: h = functional.relu(hidden.call(h));
+        plan.Consumer(inputLayerChannels, Name("hidden"), hidden);
+        var hiddenChannels = plan.Space(Name("hidden"));
+        plan.Producer(hiddenChannels, Name("hidden"), hidden);
 
-    /// <inheritdoc />
-    public global::PruneDsl.Compaction.CompactionReport Compact()
-    {
-        HardPrune();
-        return global::PruneDsl.Compaction.Compactor.Compact(this, CompactionSteps());
+        // forward: h = functional.relu(_bottleneck.call(h));
+        plan.Consumer(hiddenChannels, Name("_bottleneck"), _bottleneck);
+        var bottleneckChannels = plan.Space(Name("_bottleneck"));
+        plan.Producer(bottleneckChannels, Name("_bottleneck"), _bottleneck);
+
+        // forward: return output.call(h);
+        plan.Consumer(bottleneckChannels, Name("output"), this.output);
+        var outputChannels = plan.Space(Name("output"));
+        plan.Producer(outputChannels, Name("output"), this.output);
+
+        // the gates of this model's own channel spaces (a space that touches forward's input or output is gated by the outermost model)
+        plan.Gate(inputLayerChannels, InputLayerCost, Name("input_layer"));
+        plan.Gate(hiddenChannels, HiddenCost, Name("hidden"));
+        plan.Gate(bottleneckChannels, BottleneckCost, Name("_bottleneck"));
+
+        return outputChannels;
     }
 
     /// <inheritdoc />
-    public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) =>
-        global::PruneDsl.Compaction.Compactor.Reshape(CompactionSteps(), widths);
+    public global::PruneDsl.Graph.ChannelPlan ChannelPlan =>
+        _channelPlan ?? throw global::PruneDsl.Game.ParticipationLayer.NotAttached("DeepMlp");
+
+    /// <inheritdoc />
+    public global::System.Collections.Generic.IReadOnlyList<global::PruneDsl.Game.ParticipationLayer> ParticipationLayers => ChannelPlan.ParticipationLayers;
+
+    /// <summary>The players of the channel space <c>input_layer</c>: one participation per channel.</summary>
+    public global::PruneDsl.Game.ParticipationLayer InputLayerParticipation => (global::PruneDsl.Game.ParticipationLayer)ChannelPlan.Space("input_layer").Gate!;
+
+    /// <summary>The players of the channel space <c>hidden</c>: one participation per channel.</summary>
+    public global::PruneDsl.Game.ParticipationLayer HiddenParticipation => (global::PruneDsl.Game.ParticipationLayer)ChannelPlan.Space("hidden").Gate!;
+
+    /// <summary>The players of the channel space <c>_bottleneck</c>: one participation per channel.</summary>
+    public global::PruneDsl.Game.ParticipationLayer BottleneckParticipation => (global::PruneDsl.Game.ParticipationLayer)ChannelPlan.Space("_bottleneck").Gate!;
+
+    /// <inheritdoc />
+    public void StepParticipations() => ChannelPlan.StepParticipations();
+
+    /// <summary>Hard-prunes every gated channel space: pruned groups get gate 0 and zero weights.</summary>
+    public void HardPrune() => ChannelPlan.HardPrune();
 
     /// <summary>
-    /// The inference form of this model: compacts it first (see <see cref="Compact"/>), then copies its Linear layers into a
+    /// Hard-prunes, then removes the pruned channels from every layer of their spaces (filters, rows, BatchNorms, the
+    /// consumers' input channels and columns) and folds the kept gates in; spaces the plan marks opaque, ungated or
+    /// output are left alone, and the report of <see cref="ChannelPlan"/>'s Compact() says why.
+    /// </summary>
+    public global::PruneDsl.Compaction.CompactionReport Compact() => ChannelPlan.Compact().Compaction;
+
+    /// <inheritdoc />
+    public void ReshapeToCompacted(global::System.Collections.Generic.IReadOnlyDictionary<string, int> widths) => ChannelPlan.Reshape(widths);
+
+    /// <summary>
+    /// The inference form of this model: compacts it first (see <see cref="Compact"/>), then copies its layers into a
     /// standalone <see cref="DeepMlpInference"/>.
     /// The module is in eval mode, on <paramref name="device"/> (default: CUDA when TorchSharp has it, else the CPU).
     /// </summary>
@@ -131,13 +157,22 @@ partial class DeepMlp : global::PruneDsl.Game.IParticipationModel, global::Prune
     public DeepMlpInference ToInference(global::TorchSharp.torch.Device? device = null)
     {
         Compact();
-        var inference = new DeepMlpInference(
-            global::PruneDsl.Compaction.Compactor.DetachedCopy(input_layer),
-            global::PruneDsl.Compaction.Compactor.DetachedCopy(hidden),
-            global::PruneDsl.Compaction.Compactor.DetachedCopy(_bottleneck),
-            global::PruneDsl.Compaction.Compactor.DetachedCopy(output));
+        var inference = InferenceModule(ChannelPlan.InferenceCopies(), "");
         inference.eval();
-        return inference.to(device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));
+        return global::TorchSharp.ModuleExtensionMethods.to(inference, device ?? (global::TorchSharp.torch.cuda.is_available() ? global::TorchSharp.torch.CUDA : global::TorchSharp.torch.CPU));
+    }
+
+    /// <summary>The inference module over the copies of this model's layers (named with <paramref name="prefix"/> in the plan).</summary>
+    /// <param name="copies">The copies of the outermost model's plan.</param>
+    /// <param name="prefix">This model's field name in the model that uses it ("" when it is the outermost).</param>
+    internal DeepMlpInference InferenceModule(global::PruneDsl.Graph.InferenceModules copies, string prefix)
+    {
+        string Name(string name) => global::PruneDsl.Graph.ChannelPlanBuilder.Qualify(prefix, name);
+        return new DeepMlpInference(
+            copies.Linear(Name("input_layer")),
+            copies.Linear(Name("hidden")),
+            copies.Linear(Name("_bottleneck")),
+            copies.Linear(Name("output")));
     }
 }
 

@@ -80,7 +80,11 @@ public sealed partial class NaNGradientMlp : Module<Tensor, Tensor>
         TrainingData.ZeroFirstNeuron(fc1);
     }
 
+    // square().sqrt() is there to make the gradient NaN at the zeroed neuron; the channel plan does not follow it (PD0008),
+    // which these fault tests do not need: they never compact.
+#pragma warning disable PD0008
     public override Tensor forward(Tensor x) => head.call(fc1.call(x).square().sqrt());
+#pragma warning restore PD0008
 }
 
 /// <summary>The evolving version of <see cref="NaNGradientMlp"/>: its fitness becomes NaN.</summary>
@@ -96,7 +100,11 @@ public sealed partial class NaNFitnessMlp : Module<Tensor, Tensor>
         TrainingData.ZeroFirstNeuron(fc1);
     }
 
+    // square().sqrt() is there to make the gradient NaN at the zeroed neuron; the channel plan does not follow it (PD0008),
+    // which these fault tests do not need: they never compact.
+#pragma warning disable PD0008
     public override Tensor forward(Tensor x) => head.call(fc1.call(x).square().sqrt());
+#pragma warning restore PD0008
 }
 
 /// <summary>An L1 price so high that one step takes every participation to 0: each layer is about to be emptied.</summary>
