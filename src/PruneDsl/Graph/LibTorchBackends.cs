@@ -34,16 +34,39 @@ namespace PruneDsl.Graph
         /// </summary>
         public static bool MkldnnEnabled
         {
-            get
-            {
-                EnsurePlatform();
-                return UserEnabledMkldnn(GlobalContext());
-            }
-            set
-            {
-                EnsurePlatform();
-                SetUserEnabledMkldnn(GlobalContext(), value);
-            }
+            get => Read(UserEnabledMkldnn);
+            set => Write(SetUserEnabledMkldnn, value);
+        }
+
+        [DllImport(Library, EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+        private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
+
+        [DllImport(Library, EntryPoint = "_ZNK2at7Context17userEnabledNNPACKEv")]
+        [return: MarshalAs(UnmanagedType.I1)]
+        private static extern bool UserEnabledNnpack(IntPtr context);
+
+        /// <summary>
+        /// Whether libtorch may try NNPACK convolutions (PyTorch's <c>torch.backends.nnpack.enabled</c>). On a CPU NNPACK does
+        /// not support, libtorch tries it for every convolution it would hand it (with oneDNN off: most of them), fails, prints
+        /// "Could not initialize NNPACK! Reason: Unsupported hardware." and falls back; switching it off saves the attempt and
+        /// the lines. Linux x64 only, as <see cref="MkldnnEnabled"/>.
+        /// </summary>
+        public static bool NnpackEnabled
+        {
+            get => Read(UserEnabledNnpack);
+            set => Write(SetUserEnabledNnpack, value);
+        }
+
+        private static bool Read(Func<IntPtr, bool> switchOf)
+        {
+            EnsurePlatform();
+            return switchOf(GlobalContext());
+        }
+
+        private static void Write(Action<IntPtr, bool> setSwitch, bool value)
+        {
+            EnsurePlatform();
+            setSwitch(GlobalContext(), value);
         }
 
         private static void EnsurePlatform()

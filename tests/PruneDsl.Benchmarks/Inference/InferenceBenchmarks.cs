@@ -104,7 +104,7 @@ public class InferenceBenchmarks
     }
 
     /// <summary>The kept neurons (a seeded choice) get participations in [0.3, 1); the others 0.4 * epsilon (pruned).</summary>
-    private static void SetParticipations(ParticipationLayer layer, int keep, int seed)
+    internal static void SetParticipations(ParticipationLayer layer, int keep, int seed)
     {
         var random = new System.Random(seed);
         var values = new float[layer.Count];

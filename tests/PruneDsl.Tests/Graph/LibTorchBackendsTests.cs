@@ -31,4 +31,21 @@ public sealed class LibTorchBackendsTests
             conv.zero_grad();
         }
     }
+
+    [Fact]
+    public void NNPACK_can_be_switched_off_and_on()
+    {
+        var before = LibTorchBackends.NnpackEnabled;
+        try
+        {
+            LibTorchBackends.NnpackEnabled = false;
+            Assert.False(LibTorchBackends.NnpackEnabled);
+            LibTorchBackends.NnpackEnabled = true;
+            Assert.True(LibTorchBackends.NnpackEnabled);
+        }
+        finally
+        {
+            LibTorchBackends.NnpackEnabled = before;
+        }
+    }
 }
