@@ -20,6 +20,9 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>Metadata name of <c>[Prune]</c>.</summary>
         public const string Prune = "PruneDsl.PruneAttribute";
 
+        /// <summary>Metadata name of <c>[Budget]</c>.</summary>
+        public const string Budget = "PruneDsl.BudgetAttribute";
+
         /// <summary>Metadata name of <c>[TrainingLength]</c>.</summary>
         public const string TrainingLength = "PruneDsl.TrainingLengthAttribute";
 

@@ -10,8 +10,9 @@ namespace PruneDsl.SourceGenerators.Configuration
     internal sealed class FieldConfiguration
     {
         public FieldConfiguration(ModelConfiguration owner, IFieldSymbol field, AttributeData? group, AttributeData? cost,
-            AttributeData? sparsity, AttributeData? dynamics, AttributeData? prune)
+            AttributeData? sparsity, AttributeData? dynamics, AttributeData? prune, AttributeData? budget = null)
         {
+            Budget = budget;
             Owner = owner;
             Field = field;
             Group = group;
@@ -38,6 +39,15 @@ namespace PruneDsl.SourceGenerators.Configuration
 
         /// <summary>The field's own [Prune], if any.</summary>
         public AttributeData? Prune { get; }
+
+        /// <summary>The field's own [Budget], if any.</summary>
+        public AttributeData? Budget { get; }
+
+        /// <summary>
+        /// The [Budget] whose price replaces this game layer's Gamma: its own, else the class's (null for a layer that does
+        /// not play the game, or when neither has one). The runtime's <c>BudgetController</c> applies the same rule.
+        /// </summary>
+        public AttributeData? GoverningBudget => PlaysGame ? Budget ?? Owner.Budget : null;
 
         /// <summary>Whether the field is a TorchSharp.Modules.Linear.</summary>
         public bool IsLinear => AttributeNames.IsLinear(Field.Type);
@@ -90,6 +100,9 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>The class-level [Prune], if any.</summary>
         public AttributeData? Prune { get; private set; }
 
+        /// <summary>The class-level [Budget], if any.</summary>
+        public AttributeData? Budget { get; private set; }
+
         /// <summary>The class-level [TrainingLength], if any.</summary>
         public AttributeData? TrainingLength { get; private set; }
 
@@ -100,7 +113,7 @@ namespace PruneDsl.SourceGenerators.Configuration
         public ImmutableArray<IFieldSymbol> LinearFields { get; private set; }
 
         /// <summary>Whether any PruneDsl attribute that the analyzer checks is there (class-level ones too: their values are validated).</summary>
-        public bool IsRelevant => Cost is not null || Dynamics is not null || Prune is not null || TrainingLength is not null || !Fields.IsEmpty;
+        public bool IsRelevant => Cost is not null || Dynamics is not null || Prune is not null || TrainingLength is not null || Budget is not null || !Fields.IsEmpty;
 
         public bool HasAnyGroup => Fields.Any(f => f.Group is not null);
 
@@ -117,6 +130,7 @@ namespace PruneDsl.SourceGenerators.Configuration
                     case AttributeNames.SelectionDynamics: configuration.Dynamics ??= attribute; break;
                     case AttributeNames.Prune: configuration.Prune ??= attribute; break;
                     case AttributeNames.TrainingLength: configuration.TrainingLength ??= attribute; break;
+                    case AttributeNames.Budget: configuration.Budget ??= attribute; break;
                 }
             }
 
@@ -126,7 +140,7 @@ namespace PruneDsl.SourceGenerators.Configuration
             {
                 if (member is not IFieldSymbol field || field.IsImplicitlyDeclared) continue;
                 if (!field.IsStatic && AttributeNames.IsLinear(field.Type)) linear.Add(field);
-                AttributeData? group = null, cost = null, sparsity = null, dynamics = null, prune = null;
+                AttributeData? group = null, cost = null, sparsity = null, dynamics = null, prune = null, budget = null;
                 foreach (var attribute in field.GetAttributes())
                 {
                     switch (AttributeNames.Of(attribute))
@@ -136,10 +150,11 @@ namespace PruneDsl.SourceGenerators.Configuration
                         case AttributeNames.Sparsity: sparsity ??= attribute; break;
                         case AttributeNames.SelectionDynamics: dynamics ??= attribute; break;
                         case AttributeNames.Prune: prune ??= attribute; break;
+                        case AttributeNames.Budget: budget ??= attribute; break;
                     }
                 }
-                if (group is not null || cost is not null || sparsity is not null || dynamics is not null || prune is not null)
-                    fields.Add(new FieldConfiguration(configuration, field, group, cost, sparsity, dynamics, prune));
+                if (group is not null || cost is not null || sparsity is not null || dynamics is not null || prune is not null || budget is not null)
+                    fields.Add(new FieldConfiguration(configuration, field, group, cost, sparsity, dynamics, prune, budget));
             }
             configuration.Fields = fields.ToImmutable();
             configuration.LinearFields = linear.ToImmutable();

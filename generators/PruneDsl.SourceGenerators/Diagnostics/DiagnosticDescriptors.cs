@@ -19,6 +19,9 @@ namespace PruneDsl.SourceGenerators.Diagnostics
         /// <summary>Category of the diagnostics about where the attributes are and how the layers are used.</summary>
         public const string StructureCategory = "PruneDsl.Structure";
 
+        /// <summary>Category of the diagnostics about [Budget].</summary>
+        public const string BudgetCategory = "PruneDsl.Budget";
+
         /// <summary>Category of the diagnostics about N:M sparsity.</summary>
         public const string SparsityCategory = "PruneDsl.Sparsity";
 
@@ -170,6 +173,24 @@ namespace PruneDsl.SourceGenerators.Diagnostics
             "The fields '{0}' and '{1}' of '{2}' both become '{3}' in the names of their generated members (for example {3}Cost); rename one of them",
             GenerationCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0009"));
 
+        /// <summary>PD0029: a [Budget] below the least the model can keep (the rule the runtime throws on).</summary>
+        public static readonly DiagnosticDescriptor BudgetCannotBeMet = new(
+            "PD0029", "Budget cannot be met",
+            "The budget cannot be met: {0}; raise it",
+            BudgetCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0029"));
+
+        /// <summary>PD0030: an explicit Gamma on layers whose participation price a [Budget] sets.</summary>
+        public static readonly DiagnosticDescriptor BudgetOverridesGamma = new(
+            "PD0030", "Budget replaces an explicit Gamma",
+            "Gamma is set here, but a [Budget] prices {0}: the budget's price replaces Gamma (this value is only where the price starts); remove Gamma or the [Budget]",
+            BudgetCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0030"));
+
+        /// <summary>PD0031: a [Budget] that covers no layer with groups in the game.</summary>
+        public static readonly DiagnosticDescriptor BudgetWithoutGroups = new(
+            "PD0031", "Budget on a layer without groups",
+            "[Budget] on '{0}' has nothing to price: {1}",
+            BudgetCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0031"));
+
         /// <summary>Every descriptor the source generator reports, in id order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> Generator { get; } = ImmutableArray.Create(
             ClassNotPartial, UnsupportedMemberType, NotAModule, RegisterComponentsConflict, UnsupportedClassShape,
@@ -179,6 +200,7 @@ namespace PruneDsl.SourceGenerators.Diagnostics
         public static ImmutableArray<DiagnosticDescriptor> Analyzer { get; } = ImmutableArray.Create(
             InvalidSetting, CostCannotPrune, L1BudgetTooSmall, StepOvershoots, StepDiverges, CompetitionNotUnique,
             CompetitionCost, GroupOnOutputLayer, InvalidSparsityPattern, SparsityWidthNotDivisible,
-            SparsityNotTensorCorePattern, AttributeHasNoEffect, RedundantCostOverride, GateBypassed, CostCollapsesLayer);
+            SparsityNotTensorCorePattern, AttributeHasNoEffect, RedundantCostOverride, GateBypassed, CostCollapsesLayer,
+            BudgetCannotBeMet, BudgetOverridesGamma, BudgetWithoutGroups);
     }
 }

@@ -44,6 +44,7 @@ namespace PruneDsl.SourceGenerators.Emit
             var hasPopulations = model.Groups.Any(g => !g.IsGame);
             var interfaces = new List<string>();
             if (hasGame) interfaces.Add("global::PruneDsl.Game.IParticipationModel");
+            if (hasGame && model.HasBudget) interfaces.Add("global::PruneDsl.Game.IBudgetedModel");
             if (hasPopulations) interfaces.Add("global::PruneDsl.Evolution.IPopulationModel");
             if (model.Groups.Count > 0) interfaces.Add("global::PruneDsl.Compaction.ICompactableModel");
             if (model.SparseLayers.Count > 0) interfaces.Add("global::PruneDsl.Sparsity.ISparseModel");

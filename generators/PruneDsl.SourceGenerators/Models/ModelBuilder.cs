@@ -126,7 +126,8 @@ namespace PruneDsl.SourceGenerators.Models
                     memberNames.Add(pascal, field.Field.Name);
                     var cost = field.MergedCost;
                     var next = configuration.NextLinear(field.Field)?.Name;
-                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, next, field.MergedDynamics, field.MergedPrune));
+                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, next, field.MergedDynamics, field.MergedPrune,
+                        field.Budget is null ? null : SettingsReader.ReadBudget(field.Budget)));
                 }
 
                 // A malformed pattern is the analyzer's to report (on the attribute argument); nothing is generated for it.
@@ -150,7 +151,8 @@ namespace PruneDsl.SourceGenerators.Models
                     type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", string.Empty),
                     new EquatableArray<GroupLayerModel>(groups),
                     new EquatableArray<SparseLayerModel>(sparse),
-                    inference);
+                    inference,
+                    configuration.Budget is null ? null : SettingsReader.ReadBudget(configuration.Budget));
             }
             return new ModelResult(model, new EquatableArray<DiagnosticInfo>(diagnostics));
         }
