@@ -43,7 +43,7 @@ public sealed partial class LayerBudgetToyMlp : Module<Tensor, Tensor>
 #pragma warning disable PD0030 // the settling test wants a strong price from the first step: its Gamma is where the price starts
 /// <summary>A narrow MNIST MLP with a strong starting price and a budget of 16 of its 96 hidden neurons.</summary>
 [Cost(Gamma = 0.004, LearningRate = 2.5)]
-[Budget(Keep = 16, PriceStep = 0.01, SettleEpochs = 0.5, FineTuneEpochs = 3)]
+[Budget(Keep = 16, PriceStep = 0.01, SettleEpochs = 0.25, FineTuneEpochs = 3)]
 public sealed partial class BudgetMnistMlp : Module<Tensor, Tensor>
 #pragma warning restore PD0030
 {
@@ -235,7 +235,7 @@ public sealed class BudgetSettlingTests(MnistFixture mnist, ITestOutputHelper ou
 
         manual_seed(11);
         var model = new BudgetMnistMlp();
-        var options = new GameTrainingOptions { Epochs = 9, WeightDecay = 5e-4, Seed = 5, CertificateBatches = 5, ProbeConditionNumbers = false };
+        var options = new GameTrainingOptions { Epochs = 10, WeightDecay = 5e-4, Seed = 5, CertificateBatches = 5, ProbeConditionNumbers = false };
         var result = new GameTrainer(model, options).Run(train, test);
         foreach (var e in result.Epochs)
             output.WriteLine($"epoch {e.Epoch}: loss {e.TrainLoss:F4}, acc {e.TestAccuracy:P2}, kept {string.Join("/", e.Layers.Select(l => l.Kept))}");
