@@ -43,7 +43,9 @@ public sealed record Options(
     IReadOnlyList<int> Budgets,
     IReadOnlyList<int> Seeds,
     IReadOnlyList<int> MultiSeedBudgets,
-    double SettleEpochs)
+    double SettleEpochs,
+    IReadOnlyList<string> Include,
+    bool ReportOnly)
 {
     /// <summary>Epochs of the from-scratch small network: the pruned row's whole budget (dense + fine-tune) unless set.</summary>
     public int ScratchEpochsOrDefault => ScratchEpochs ?? Epochs + FineTuneEpochs;
@@ -92,6 +94,8 @@ public static class CommandLine
           --seeds LIST          frontier: seeds (default 1); the first runs every budget, the others --multi-seed-budgets
           --multi-seed-budgets LIST  frontier: the budgets every seed runs (default 15)
           --settle-epochs X     frontier: epochs the kept set must stay unchanged before the game ends (default 1)
+          --include LIST        frontier: comma-separated JSON files of earlier frontier runs whose rows join the table and plots
+          --report-only         frontier: train nothing; write the table and plots of the --include files
           --seed N              seed of initialisation and shuffling (default 1)
           --train-limit N       use the first N training images (quick runs)
           --max-batches N       at most N batches per epoch (quick runs)
@@ -111,6 +115,8 @@ public static class CommandLine
         var checkpoints = CheckpointArguments.None;
         IReadOnlyList<int> budgets = new[] { 77, 46, 31, 23, 15, 12 }, seeds = new[] { 1 }, multiSeed = new[] { 15 };
         var settle = BudgetDefaults.SettleEpochs;
+        IReadOnlyList<string> include = Array.Empty<string>();
+        var reportOnly = false;
         try
         {
             for (var i = 0; i < args.Length; i++)
@@ -149,6 +155,8 @@ public static class CommandLine
                     case "--seeds": seeds = Ints(Next(), "--seeds"); break;
                     case "--multi-seed-budgets": multiSeed = Ints(Next(), "--multi-seed-budgets"); break;
                     case "--settle-epochs": settle = Arguments.Number(Next(), "--settle-epochs"); break;
+                    case "--include": include = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+                    case "--report-only": reportOnly = true; break;
                     case "--help" or "-h": Console.WriteLine(Usage); return null;
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
                 }
@@ -164,7 +172,7 @@ public static class CommandLine
             return null;
         }
         return new Options(mode, data, epochs, fineTune, lr, batch, criteria, scoreBatches, fc1, fc2, scratchEpochs, gameEpochs,
-            evolutionEpochs, skip, seed, trainLimit, maxBatches, json, checkpoints, budgets, seeds, multiSeed, settle);
+            evolutionEpochs, skip, seed, trainLimit, maxBatches, json, checkpoints, budgets, seeds, multiSeed, settle, include, reportOnly);
     }
 
     private static IReadOnlyList<int> Ints(string text, string name) =>

@@ -37,7 +37,8 @@ public sealed record FrontierRow(int Budget, int Seed, string Method, int Epochs
 
 /// <summary>Everything --mode frontier measured.</summary>
 public sealed record FrontierSummary(IReadOnlyList<int> Budgets, IReadOnlyList<int> Seeds, int GameEpochs, int GameFineTuneEpochs,
-    double SettleEpochs, int DenseEpochs, int FineTuneEpochs, IReadOnlyList<FrontierRow> Rows, string Command);
+    double SettleEpochs, int DenseEpochs, int FineTuneEpochs, IReadOnlyList<FrontierRow> Rows, string Command,
+    IReadOnlyList<string>? Included = null);
 
 /// <summary>
 /// The accuracy-sparsity frontier: for each budget, the game with <c>Budget = Keep K</c> picks its widths, and at exactly
@@ -56,6 +57,15 @@ public static class FrontierMode
     {
         var settings = TrainingSettings.From(options);
         var rows = new List<FrontierRow>();
+        var included = new List<string>();
+        foreach (var path in options.Include)
+        {
+            var earlier = System.Text.Json.JsonSerializer.Deserialize<FrontierSummary>(File.ReadAllText(path))
+                ?? throw new ArgumentException($"'{path}' holds no frontier summary.");
+            rows.AddRange(earlier.Rows);
+            included.Add(earlier.Command);
+        }
+        if (options.ReportOnly) return Write(options, rows, runs, command, included);
         var magnitudeDense = options.GameEpochs - options.FineTuneEpochs;
         if (magnitudeDense < 1)
             throw new ArgumentException($"--finetune {options.FineTuneEpochs} leaves magnitude pruning no dense epoch within the game's {options.GameEpochs}.");
@@ -92,10 +102,10 @@ public static class FrontierMode
                 var final = Evaluation.Accuracy(small, test);
                 rows.Add(new FrontierRow(budget, seed, "magnitude", options.GameEpochs, game.Fc1, game.Fc2, Mlp.ParameterCount(game.Fc1, game.Fc2),
                     Macs(game.Fc1, game.Fc2), final, pruned, null, null, clock.Elapsed.TotalSeconds + denseSeconds));
-                Write(options, rows, runs, command);
+                Write(options, rows, runs, command, included);
             }
         }
-        return Write(options, rows, runs, command);
+        return Write(options, rows, runs, command, included);
     }
 
     private static FrontierRow Game(Options options, int budget, int seed, LabeledData train, LabeledData test)
@@ -138,10 +148,10 @@ public static class FrontierMode
     /// <summary>MACs per example of a 784-h1-h2-10 MLP.</summary>
     public static long Macs(int hidden1, int hidden2) => (long)Mlp.Inputs * hidden1 + (long)hidden1 * hidden2 + (long)hidden2 * Mlp.Classes;
 
-    private static FrontierSummary Write(Options options, IReadOnlyList<FrontierRow> rows, string runs, string command)
+    private static FrontierSummary Write(Options options, IReadOnlyList<FrontierRow> rows, string runs, string command, IReadOnlyList<string> included)
     {
         var summary = new FrontierSummary(options.Budgets, options.Seeds, options.GameEpochs, options.FineTuneEpochs, options.SettleEpochs,
-            options.GameEpochs - options.FineTuneEpochs, options.FineTuneEpochs, rows, command);
+            options.GameEpochs - options.FineTuneEpochs, options.FineTuneEpochs, rows, command, included);
         var folder = Path.Combine(runs, "mnist-frontier");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "frontier.md"), Table(summary));
@@ -165,6 +175,7 @@ public static class FrontierMode
     public static string Table(FrontierSummary s)
     {
         var b = new StringBuilder();
+        foreach (var earlier in s.Included ?? Array.Empty<string>()) b.AppendLine($"Rows from: `{earlier}`.").AppendLine();
         b.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"Command: `{s.Command}`. Every method trains {s.GameEpochs} epochs in all: the game ends by epoch {s.GameEpochs - s.GameFineTuneEpochs} (kept set unchanged for {s.SettleEpochs} epoch(s) with the budget met, or the deadline) and fine-tunes the rest; magnitude: {s.DenseEpochs} dense epochs, prune, {s.FineTuneEpochs} fine-tune epochs; scratch: {s.GameEpochs} epochs at the game's widths."));
         b.AppendLine();

