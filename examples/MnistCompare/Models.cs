@@ -30,6 +30,32 @@ public sealed class Mlp : Module<Tensor, Tensor>
 
     public Linear Fc1 => fc1;
     public Linear Fc2 => fc2;
+    public Linear Head => head;
+
+    /// <summary>
+    /// The same function at the kept widths: a new 784-K1-K2-10 MLP holding the rows of the neurons whose fan-in row and
+    /// bias are not all zero (what structured pruning keeps) and the matching input columns of the next layer.
+    /// </summary>
+    public Mlp Compacted()
+    {
+        using var _ = no_grad();
+        var keep1 = Kept(fc1);
+        var keep2 = Kept(fc2);
+        var small = new Mlp((int)keep1.shape[0], (int)keep2.shape[0]);
+        small.fc1.weight!.copy_(fc1.weight!.index_select(0, keep1));
+        small.fc1.bias!.copy_(fc1.bias!.index_select(0, keep1));
+        small.fc2.weight!.copy_(fc2.weight!.index_select(0, keep2).index_select(1, keep1));
+        small.fc2.bias!.copy_(fc2.bias!.index_select(0, keep2));
+        small.head.weight!.copy_(head.weight!.index_select(1, keep2));
+        small.head.bias!.copy_(head.bias!);
+        return small;
+    }
+
+    private static Tensor Kept(Linear layer)
+    {
+        using var norms = layer.weight!.abs().sum(1).add(layer.bias!.abs());
+        return norms.gt(0).nonzero().squeeze(1);
+    }
 
     /// <summary>The two hidden layers whose output neurons are pruned, under their field names.</summary>
     public IReadOnlyList<(string Name, Linear Layer)> HiddenLayers => new[] { ("fc1", fc1), ("fc2", fc2) };

@@ -3,6 +3,7 @@
 //
 //   dotnet run --project examples/MnistCompare -c Release                                    # --mode emp
 //   dotnet run --project examples/MnistCompare -c Release -- --mode compare --fc1 37 --fc2 24
+//   dotnet run --project examples/MnistCompare -c Release -- --mode frontier                  # budgets, game vs baselines
 //   dotnet run --project examples/MnistCompare -c Release -- --help
 using System;
 using System.IO;
@@ -29,6 +30,13 @@ if (options.Mode == Mode.Emp)
     var emp = EmpMode.Run(options, train, test);
     Report.PrintEmpSummary(emp);
     summary = emp;
+}
+else if (options.Mode == Mode.Frontier)
+{
+    var frontier = FrontierMode.Run(options, train, test, runs, command);
+    AnsiConsole.WriteLine(FrontierMode.Table(frontier));
+    AnsiConsole.MarkupLineInterpolated($"Table and plots in [blue]{Path.Combine(runs, "mnist-frontier")}[/].");
+    summary = frontier;
 }
 else
 {

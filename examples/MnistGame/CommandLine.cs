@@ -21,7 +21,8 @@ public sealed record Options(
     int? TrainLimit,
     int? MaxBatches,
     string? JsonPath,
-    CheckpointArguments Checkpoints);
+    CheckpointArguments Checkpoints,
+    PruneDsl.Spec.BudgetSpec? Budget = null);
 
 public static class CommandLine
 {
@@ -40,6 +41,11 @@ public static class CommandLine
           --seed N          seed of initialisation and shuffling (default 1)
           --train-limit N   use the first N training images (quick runs)
           --max-batches N   at most N batches per epoch (quick runs)
+          --budget K        keep at most K hidden neurons: the price is found by dual ascent, the game ends once the kept set
+                            settles, the survivors fine-tune (the options' Budget; the model's [Cost] Gamma is only the start)
+          --settle-epochs X epochs the kept set must stay unchanged before the game ends (with --budget; default 1)
+          --finetune-epochs N  epochs reserved for the fine-tune, the game's deadline (with --budget; default 0)
+          --price-step X    rho, the price's step in log space (with --budget; default 0.002)
           --json PATH       where to write the numbers (default runs/mnist-game-<config>.json); each run's history,
                             plots and report go to the folder mnist-game-<config> beside it
         """ + CheckpointArguments.Usage;
@@ -54,6 +60,8 @@ public static class CommandLine
         BenefitSign? sign = null;
         var seed = 1;
         var checkpoints = CheckpointArguments.None;
+        double? budget = null, settle = null, priceStep = null;
+        int? fineTune = null;
         try
         {
             for (var i = 0; i < args.Length; i++)
@@ -98,6 +106,10 @@ public static class CommandLine
                     case "--train-limit": trainLimit = Arguments.PositiveInt(Next(), "--train-limit"); break;
                     case "--max-batches": maxBatches = Arguments.PositiveInt(Next(), "--max-batches"); break;
                     case "--json": json = Next(); break;
+                    case "--budget": budget = Arguments.PositiveInt(Next(), "--budget"); break;
+                    case "--settle-epochs": settle = Arguments.Number(Next(), "--settle-epochs"); break;
+                    case "--finetune-epochs": fineTune = Arguments.PositiveInt(Next(), "--finetune-epochs"); break;
+                    case "--price-step": priceStep = Arguments.Number(Next(), "--price-step"); break;
                     case "--help" or "-h": Console.WriteLine(Usage); return null;
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
                 }
@@ -111,6 +123,10 @@ public static class CommandLine
             return null;
         }
         if (configs.Count == 0) configs.Add(Configuration.All.Single(c => c.Key == "default"));
-        return new Options(configs.Distinct().ToList(), data, epochs, optimizer, lr, wd, sign, seed, trainLimit, maxBatches, json, checkpoints);
+        var spec = budget is null ? null : new PruneDsl.Spec.BudgetSpec(Keep: budget.Value,
+            PriceStep: priceStep ?? PruneDsl.Spec.BudgetDefaults.PriceStep,
+            SettleEpochs: settle ?? PruneDsl.Spec.BudgetDefaults.SettleEpochs,
+            FineTuneEpochs: fineTune ?? PruneDsl.Spec.BudgetDefaults.FineTuneEpochs);
+        return new Options(configs.Distinct().ToList(), data, epochs, optimizer, lr, wd, sign, seed, trainLimit, maxBatches, json, checkpoints, spec);
     }
 }

@@ -39,6 +39,7 @@ public sealed record Configuration(string Key, string Title, Func<GatedModel> Cr
             WeightDecay = options.WeightDecay ?? (PaperAccuracy is null ? training.WeightDecay : 0),
             Seed = options.Seed,
             MaxBatchesPerEpoch = options.MaxBatches,
+            Budget = options.Budget,
         };
     }
 }

@@ -46,6 +46,13 @@ foreach (var config in options.Configurations)
     var summary = RunSummary.From(config, result, training, options);
     results.Add(summary);
     Report.PrintRun(summary, result);
+    if (result.Budget is { } budget)
+    {
+        foreach (var p in budget.Prices)
+            AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture, $"budget {p.Scope} epoch {p.Epoch,2}: price {p.Price:G3}, kept {p.Used:G} of {p.Target:G}"));
+        AnsiConsole.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"The game ended in epoch {budget.SettledEpoch} (step {budget.SettledStep}{(budget.Forced ? ", forced by the deadline" : "")}) at {budget.AccuracyAtSettle:P2}; final {result.AccuracyAfterPruning:P2}."));
+    }
 }
 
 Report.PrintTable(results);

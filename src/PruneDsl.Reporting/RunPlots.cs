@@ -187,6 +187,44 @@ namespace PruneDsl.Reporting
             return Save(new[] { plot }, path);
         }
 
+        /// <summary>
+        /// A scatter plot of labelled series (markers joined by lines in x order), e.g. test accuracy against sparsity or MACs
+        /// for several methods: the frontier plots of a budget sweep.
+        /// </summary>
+        /// <param name="series">Each series: its legend text and its points.</param>
+        /// <param name="title">The title.</param>
+        /// <param name="xLabel">The x axis label.</param>
+        /// <param name="yLabel">The y axis label.</param>
+        /// <param name="path">The PNG file.</param>
+        /// <param name="logX">Whether x is drawn on a log10 scale.</param>
+        public static string Points(IReadOnlyList<PointSeries> series, string title, string xLabel, string yLabel, string path, bool logX = false)
+        {
+            if (series is null) throw new ArgumentNullException(nameof(series));
+            var plot = new Plot();
+            for (var i = 0; i < series.Count; i++)
+            {
+                var points = series[i].Points.OrderBy(p => p.X).ToList();
+                if (points.Count == 0) continue;
+                var xs = points.Select(p => logX ? Math.Log10(p.X) : p.X).ToArray();
+                var line = plot.Add.Scatter(xs, points.Select(p => p.Y).ToArray());
+                line.Color = Palette[i % Palette.Length];
+                line.LegendText = series[i].Label;
+                line.MarkerSize = 7;
+                line.LineWidth = series[i].Joined ? 1.5f : 0;
+            }
+            if (logX)
+                plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+                {
+                    MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+                    LabelFormatter = x => Math.Pow(10, x).ToString("N0", CultureInfo.InvariantCulture),
+                };
+            plot.Title(title);
+            plot.XLabel(xLabel);
+            plot.YLabel(yLabel);
+            plot.ShowLegend(Alignment.LowerLeft);
+            return Save(new[] { plot }, path);
+        }
+
         /// <summary>The share of final values at or below which a group counts as at 0 in the histogram titles.</summary>
         private const double ParticipationHistogramMargin = PruneDsl.Game.ParticipationHistogram.Margin;
 
@@ -208,4 +246,10 @@ namespace PruneDsl.Reporting
             return full;
         }
     }
+
+    /// <summary>One series of <see cref="RunPlots.Points"/>.</summary>
+    /// <param name="Label">Its legend text.</param>
+    /// <param name="Points">Its points.</param>
+    /// <param name="Joined">Whether the points are joined by a line (false: markers only).</param>
+    public sealed record PointSeries(string Label, IReadOnlyList<(double X, double Y)> Points, bool Joined = true);
 }

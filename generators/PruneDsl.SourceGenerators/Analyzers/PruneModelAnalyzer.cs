@@ -13,7 +13,8 @@ namespace PruneDsl.SourceGenerators.Analyzers
 {
     /// <summary>
     /// The PruneDsl analyzer: cost settings that cannot prune, collapse the layer or will not be stable, invalid
-    /// [Reconstruct] settings, and misplaced or malformed attributes (PD0010-PD0024, PD0028; docs/diagnostics/README.md lists them). PD0001-PD0009 are the source
+    /// [Reconstruct] settings, budgets that cannot be met or price nothing, and misplaced or malformed attributes
+    /// (PD0010-PD0024, PD0028-PD0031; docs/diagnostics/README.md lists them). PD0001-PD0009 are the source
     /// generator's and are not reported here. One pass per model class: the attributes are read from the class symbol by
     /// <see cref="ModelConfiguration"/> (the generator's reader), the layer sizes and the data flow of <c>forward</c> from
     /// the operations of its members, and the rules run when the class is complete.
@@ -121,6 +122,7 @@ namespace PruneDsl.SourceGenerators.Analyzers
                 CostChecks.Run(_model, shapes, context.ReportDiagnostic, context.CancellationToken);
                 StructureChecks.Run(_model, shapes, outputs, context.ReportDiagnostic, context.CancellationToken);
                 ReconstructChecks.Run(_model, shapes, context.ReportDiagnostic, context.CancellationToken);
+                BudgetChecks.Run(_model, shapes, context.ReportDiagnostic, context.CancellationToken);
             }
         }
     }

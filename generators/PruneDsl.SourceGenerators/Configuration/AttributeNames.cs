@@ -23,6 +23,9 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>Metadata name of <c>[Reconstruct]</c>.</summary>
         public const string Reconstruct = "PruneDsl.ReconstructAttribute";
 
+        /// <summary>Metadata name of <c>[Budget]</c>.</summary>
+        public const string Budget = "PruneDsl.BudgetAttribute";
+
         /// <summary>Metadata name of <c>[TrainingLength]</c>.</summary>
         public const string TrainingLength = "PruneDsl.TrainingLengthAttribute";
 

@@ -10,8 +10,9 @@ namespace PruneDsl.SourceGenerators.Configuration
     internal sealed class FieldConfiguration
     {
         public FieldConfiguration(ModelConfiguration owner, IFieldSymbol field, AttributeData? group, AttributeData? cost,
-            AttributeData? sparsity, AttributeData? dynamics, AttributeData? prune, AttributeData? reconstruct)
+            AttributeData? sparsity, AttributeData? dynamics, AttributeData? prune, AttributeData? reconstruct, AttributeData? budget = null)
         {
+            Budget = budget;
             Owner = owner;
             Field = field;
             Group = group;
@@ -42,6 +43,15 @@ namespace PruneDsl.SourceGenerators.Configuration
 
         /// <summary>The field's own [Reconstruct], if any.</summary>
         public AttributeData? Reconstruct { get; }
+
+        /// <summary>The field's own [Budget], if any.</summary>
+        public AttributeData? Budget { get; }
+
+        /// <summary>
+        /// The [Budget] whose price replaces this game layer's Gamma: its own, else the class's (null for a layer that does
+        /// not play the game, or when neither has one). The runtime's <c>BudgetController</c> applies the same rule.
+        /// </summary>
+        public AttributeData? GoverningBudget => PlaysGame ? Budget ?? Owner.Budget : null;
 
         /// <summary>Whether the field is a TorchSharp.Modules.Linear.</summary>
         public bool IsLinear => AttributeNames.IsLinear(Field.Type);
@@ -106,6 +116,9 @@ namespace PruneDsl.SourceGenerators.Configuration
         /// <summary>The class-level [Prune], if any.</summary>
         public AttributeData? Prune { get; private set; }
 
+        /// <summary>The class-level [Budget], if any.</summary>
+        public AttributeData? Budget { get; private set; }
+
         /// <summary>The class-level [TrainingLength], if any.</summary>
         public AttributeData? TrainingLength { get; private set; }
 
@@ -119,7 +132,7 @@ namespace PruneDsl.SourceGenerators.Configuration
         public ImmutableArray<IFieldSymbol> LinearFields { get; private set; }
 
         /// <summary>Whether any PruneDsl attribute that the analyzer checks is there (class-level ones too: their values are validated).</summary>
-        public bool IsRelevant => Cost is not null || Dynamics is not null || Prune is not null || TrainingLength is not null || Reconstruct is not null || !Fields.IsEmpty;
+        public bool IsRelevant => Cost is not null || Dynamics is not null || Prune is not null || TrainingLength is not null || Reconstruct is not null || Budget is not null || !Fields.IsEmpty;
 
         public bool HasAnyGroup => Fields.Any(f => f.Group is not null);
 
@@ -137,6 +150,7 @@ namespace PruneDsl.SourceGenerators.Configuration
                     case AttributeNames.Prune: configuration.Prune ??= attribute; break;
                     case AttributeNames.TrainingLength: configuration.TrainingLength ??= attribute; break;
                     case AttributeNames.Reconstruct: configuration.Reconstruct ??= attribute; break;
+                    case AttributeNames.Budget: configuration.Budget ??= attribute; break;
                 }
             }
 
@@ -146,7 +160,7 @@ namespace PruneDsl.SourceGenerators.Configuration
             {
                 if (member is not IFieldSymbol field || field.IsImplicitlyDeclared) continue;
                 if (!field.IsStatic && AttributeNames.IsLinear(field.Type)) linear.Add(field);
-                AttributeData? group = null, cost = null, sparsity = null, dynamics = null, prune = null, reconstruct = null;
+                AttributeData? group = null, cost = null, sparsity = null, dynamics = null, prune = null, reconstruct = null, budget = null;
                 foreach (var attribute in field.GetAttributes())
                 {
                     switch (AttributeNames.Of(attribute))
@@ -157,10 +171,11 @@ namespace PruneDsl.SourceGenerators.Configuration
                         case AttributeNames.SelectionDynamics: dynamics ??= attribute; break;
                         case AttributeNames.Prune: prune ??= attribute; break;
                         case AttributeNames.Reconstruct: reconstruct ??= attribute; break;
+                        case AttributeNames.Budget: budget ??= attribute; break;
                     }
                 }
-                if (group is not null || cost is not null || sparsity is not null || dynamics is not null || prune is not null || reconstruct is not null)
-                    fields.Add(new FieldConfiguration(configuration, field, group, cost, sparsity, dynamics, prune, reconstruct));
+                if (group is not null || cost is not null || sparsity is not null || dynamics is not null || prune is not null || reconstruct is not null || budget is not null)
+                    fields.Add(new FieldConfiguration(configuration, field, group, cost, sparsity, dynamics, prune, reconstruct, budget));
             }
             configuration.Fields = fields.ToImmutable();
             configuration.LinearFields = linear.ToImmutable();

@@ -139,6 +139,37 @@ namespace PruneDsl.SourceGenerators.Configuration
             return result;
         }
 
+        /// <summary>A <c>[Budget]</c>'s named settings over the defaults (a <see cref="BudgetUnit"/> as its underlying integer).</summary>
+        /// <param name="attribute">The [Budget].</param>
+        public static BudgetSpec ReadBudget(AttributeData attribute)
+        {
+            var spec = new BudgetSpec();
+            foreach (var argument in NamedSettings(attribute))
+            {
+                var value = argument.Value.Value;
+                if (argument.Key == nameof(BudgetSpec.Unit))
+                {
+                    if (value is int unit) spec = spec with { Unit = (BudgetUnit)unit };
+                    continue;
+                }
+                if (argument.Key == nameof(BudgetSpec.FineTuneEpochs))
+                {
+                    if (value is int epochs) spec = spec with { FineTuneEpochs = epochs };
+                    continue;
+                }
+                if (!TryToDouble(value, out var d)) continue;
+                spec = argument.Key switch
+                {
+                    nameof(BudgetSpec.Keep) => spec with { Keep = d },
+                    nameof(BudgetSpec.KeepFraction) => spec with { KeepFraction = d },
+                    nameof(BudgetSpec.PriceStep) => spec with { PriceStep = d },
+                    nameof(BudgetSpec.SettleEpochs) => spec with { SettleEpochs = d },
+                    _ => spec,
+                };
+            }
+            return spec;
+        }
+
         /// <summary>A <c>[TrainingLength]</c> as the schedule it declares (unset values are 0, which Validate rejects).</summary>
         /// <param name="attribute">The [TrainingLength].</param>
         public static TrainingSchedule ReadSchedule(AttributeData attribute)

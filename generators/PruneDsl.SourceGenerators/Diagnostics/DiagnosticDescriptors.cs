@@ -24,6 +24,9 @@ namespace PruneDsl.SourceGenerators.Diagnostics
         /// <summary>Category of the diagnostics about the channel graph read from forward.</summary>
         public const string GraphCategory = "PruneDsl.Graph";
 
+        /// <summary>Category of the diagnostics about [Budget].</summary>
+        public const string BudgetCategory = "PruneDsl.Budget";
+
         /// <summary>Category of the diagnostics about N:M sparsity.</summary>
         public const string SparsityCategory = "PruneDsl.Sparsity";
 
@@ -226,6 +229,24 @@ namespace PruneDsl.SourceGenerators.Diagnostics
             "'{0}' has [Reconstruct] settings but is left out of the generated Reconstruct method: {1}",
             GraphCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0034"));
 
+        /// <summary>PD0029: a [Budget] below the least the model can keep (the rule the runtime throws on).</summary>
+        public static readonly DiagnosticDescriptor BudgetCannotBeMet = new(
+            "PD0029", "Budget cannot be met",
+            "The budget cannot be met: {0}; raise it",
+            BudgetCategory, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0029"));
+
+        /// <summary>PD0030: an explicit Gamma on layers whose participation price a [Budget] sets.</summary>
+        public static readonly DiagnosticDescriptor BudgetOverridesGamma = new(
+            "PD0030", "Budget replaces an explicit Gamma",
+            "Gamma is set here, but a [Budget] prices {0}: the budget's price replaces Gamma (this value is only where the price starts); remove Gamma or the [Budget]",
+            BudgetCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0030"));
+
+        /// <summary>PD0031: a [Budget] that covers no layer with groups in the game.</summary>
+        public static readonly DiagnosticDescriptor BudgetWithoutGroups = new(
+            "PD0031", "Budget on a layer without groups",
+            "[Budget] on '{0}' has nothing to price: {1}",
+            BudgetCategory, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("PD0031"));
+
         /// <summary>Every descriptor the source generator reports, in id order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> Generator { get; } = ImmutableArray.Create(
             ClassNotPartial, UnsupportedMemberType, NotAModule, RegisterComponentsConflict, UnsupportedClassShape,
@@ -237,6 +258,6 @@ namespace PruneDsl.SourceGenerators.Diagnostics
             InvalidSetting, CostCannotPrune, L1BudgetTooSmall, StepOvershoots, StepDiverges, CompetitionNotUnique,
             CompetitionCost, GroupOnOutputLayer, InvalidSparsityPattern, SparsityWidthNotDivisible,
             SparsityNotTensorCorePattern, AttributeHasNoEffect, RedundantCostOverride, GateBypassed, CostCollapsesLayer,
-            SparsityStraddlesFilters);
+            SparsityStraddlesFilters, BudgetCannotBeMet, BudgetOverridesGamma, BudgetWithoutGroups);
     }
 }

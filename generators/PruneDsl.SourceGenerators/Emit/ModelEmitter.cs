@@ -45,6 +45,7 @@ namespace PruneDsl.SourceGenerators.Emit
             var hasPopulations = plan.Gates.Any(g => !g.IsGame);
             var interfaces = new List<string>();
             if (hasGame) interfaces.Add("global::PruneDsl.Game.IParticipationModel");
+            if (hasGame && model.HasBudget) interfaces.Add("global::PruneDsl.Game.IBudgetedModel");
             if (hasPopulations) interfaces.Add("global::PruneDsl.Evolution.IPopulationModel");
             interfaces.Add("global::PruneDsl.Compaction.ICompactableModel");
             if (model.SparseLayers.Count > 0) interfaces.Add("global::PruneDsl.Sparsity.ISparseModel");
@@ -62,6 +63,7 @@ namespace PruneDsl.SourceGenerators.Emit
             EmitRegisterComponents(w, model);
             PlanEmitter.EmitDescribe(w, model);
             PlanEmitter.EmitMembers(w, model);
+            if (hasGame) GameEmitter.EmitBudgetMembers(w, model);
             if (model.SparseLayers.Count > 0) SparseEmitter.EmitMembers(w, model);
             if (model.Reconstruct.Count > 0) ReconstructEmitter.EmitMethod(w, model);
             if (model.Inference is not null) InferenceEmitter.EmitFactory(w, model);

@@ -133,7 +133,8 @@ namespace PruneDsl.SourceGenerators.Models
                     }
                     memberNames.Add(pascal, field.Field.Name);
                     var cost = field.MergedCost;
-                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, field.MergedDynamics, field.MergedPrune));
+                    groups.Add(new GroupLayerModel(field.Field.Name, cost.Spec, cost.Source, field.MergedDynamics, field.MergedPrune,
+                        field.Budget is null ? null : SettingsReader.ReadBudget(field.Budget)));
                 }
 
                 // A malformed pattern is the analyzer's to report (on the attribute argument); nothing is generated for it.
@@ -167,7 +168,8 @@ namespace PruneDsl.SourceGenerators.Models
                     new EquatableArray<GroupLayerModel>(groups),
                     new EquatableArray<SparseLayerModel>(sparse),
                     inference,
-                    ReconstructTargets(type, identity, configuration, graph, reconstruct, sparse, diagnostics));
+                    ReconstructTargets(type, identity, configuration, graph, reconstruct, sparse, diagnostics),
+                    configuration.Budget is null ? null : SettingsReader.ReadBudget(configuration.Budget));
             }
             return new ModelResult(model, new EquatableArray<DiagnosticInfo>(diagnostics), graph);
         }

@@ -1,3 +1,4 @@
+using System.Linq;
 using PruneDsl.Spec;
 
 namespace PruneDsl.SourceGenerators.Models
@@ -20,6 +21,7 @@ namespace PruneDsl.SourceGenerators.Models
     /// <param name="SparseLayers">The [Sparsity] layers in declaration order.</param>
     /// <param name="Inference">What the inference module copies, or null when it cannot be generated.</param>
     /// <param name="Reconstruct">The targets of the generated Reconstruct method, in forward order (empty: no method).</param>
+    /// <param name="Budget">The class-level [Budget], or null.</param>
     /// <param name="Plan">The resolved channel plan (set once the graphs of every model are known), or null before.</param>
     internal sealed record PruneModel(
         string? Namespace,
@@ -30,7 +32,12 @@ namespace PruneDsl.SourceGenerators.Models
         EquatableArray<SparseLayerModel> SparseLayers,
         InferenceModel? Inference,
         EquatableArray<ReconstructLayerModel> Reconstruct,
-        Graph.ClassPlan? Plan = null);
+        BudgetSpec? Budget,
+        Graph.ClassPlan? Plan = null)
+    {
+        /// <summary>Whether the class or any game layer declares a [Budget] (the model then implements IBudgetedModel).</summary>
+        public bool HasBudget => Budget is not null || Groups.Any(g => g.IsGame && g.Budget is not null);
+    }
 
     /// <summary>A type the model class is nested in, as its partial declaration is written.</summary>
     /// <param name="Keyword">The declaration keywords, e.g. <c>partial class</c>, <c>static partial class</c>, <c>partial record struct</c>.</param>
@@ -43,7 +50,8 @@ namespace PruneDsl.SourceGenerators.Models
     /// <param name="CostSource">Where each setting came from, for the generated comment.</param>
     /// <param name="Dynamics">The selection dynamics when the layer evolves instead of playing the game, else null.</param>
     /// <param name="Prune">The merged [Prune] settings (class, then the field's own [Prune] overrides), or null when neither has one.</param>
-    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource, DynamicsSpec? Dynamics, PruneSpec? Prune = null)
+    /// <param name="Budget">The field's own [Budget], or null.</param>
+    internal sealed record GroupLayerModel(string FieldName, CostSpec Cost, string CostSource, DynamicsSpec? Dynamics, PruneSpec? Prune = null, BudgetSpec? Budget = null)
     {
         /// <summary>Whether the layer plays the game (else it evolves).</summary>
         public bool IsGame => Dynamics is null;

@@ -129,6 +129,25 @@ namespace PruneDsl.Game
             return where(curvature > 0, interior, linear);
         }
 
+        /// <summary>
+        /// Eq. 19 (docs/equations.md, section 1b), the budget's price: one step of projected dual ascent on the multiplier
+        /// lambda of the constraint <c>cost(kept) &lt;= K</c>, in log space,
+        /// <c>log lambda &lt;- clip(log lambda + rho clip((U - K) / K, -1, 1), log MinPrice, log MaxPrice)</c>. The price rises
+        /// while the kept set costs more than the budget, falls while it costs less, and never moves by more than a factor
+        /// <c>e^rho</c> per step.
+        /// </summary>
+        /// <param name="logPrice">log lambda now.</param>
+        /// <param name="used">U, the cost of the groups kept now.</param>
+        /// <param name="target">K, the budget (at least 1).</param>
+        /// <param name="step">rho.</param>
+        /// <returns>log lambda after the step.</returns>
+        public static double PriceStep(double logPrice, double used, double target, double step)
+        {
+            var violation = Math.Max(-1.0, Math.Min(1.0, (used - target) / target));
+            var next = logPrice + step * violation;
+            return Math.Max(Math.Log(BudgetDefaults.MinPrice), Math.Min(Math.Log(BudgetDefaults.MaxPrice), next));
+        }
+
         /// <summary>Eq. 17, in place: <c>s &lt;- Proj_[0,1](s + lr dU/ds)</c>.</summary>
         /// <param name="participation">s, updated in place.</param>
         /// <param name="utilityGradient">dU/ds.</param>

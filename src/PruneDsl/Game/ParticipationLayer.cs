@@ -310,6 +310,20 @@ namespace PruneDsl.Game
         }
 
         /// <summary>
+        /// Folds the participations into the weights: every gate site's slice (a Linear's fan-in row and bias, a BatchNorm's affine) is multiplied by its <c>s_i</c>, and
+        /// <c>s_i</c> becomes 1 for a group with <c>s_i &gt; 0</c> (0 stays 0). The layer computes the same function before
+        /// and after (<c>s_i (W_i x + b_i) = (s_i W_i) x + s_i b_i</c>); what the budget's end of the game does after
+        /// <see cref="HardPrune"/>, so that the survivors train on at full scale.
+        /// </summary>
+        public void FoldIntoWeights()
+        {
+            using var _ = no_grad();
+            _groups.Fold(Participation);
+            using var alive = Participation.gt(0).to(Participation.dtype);
+            Participation.copy_(alive);
+        }
+
+        /// <summary>
         /// The 2-norm condition number of the effective weight matrix <c>diag(s) W</c> (torch.linalg.cond), restricted to
         /// the groups that are kept; the paper warns that near-zero participations make it ill-conditioned.
         /// Returns +infinity when no group is kept or the matrix is singular.

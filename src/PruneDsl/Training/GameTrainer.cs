@@ -58,8 +58,13 @@ namespace PruneDsl.Training
             var epochs = new List<EpochReport>();
             var sparse = (_model as ISparseModel)?.SparseLayers ?? Array.Empty<NmMaskedLinear>();
             var layers = _game.ParticipationLayers;
+            var batchesPerEpoch = TrainingSession.CountBatches(train, _options);
+            var budget = BudgetController.Create(_model, _game, _options.Budget, batchesPerEpoch);
+            var deadline = budget is null ? 0 : BudgetDeadline(budget);
+            var settings = LayerSettings();
+            if (budget is not null) settings = new Dictionary<string, string>(settings) { ["budget"] = budget.Describe() };
             var session = new TrainingSession(_model, _options, "game", "participation", layers,
-                gate => ((ParticipationLayer)gate).Cost.Epsilon, LayerSettings(), _options.Epochs, TrainingSession.CountBatches(train, _options), steps, warnings);
+                gate => ((ParticipationLayer)gate).Cost.Epsilon, settings, _options.Epochs, batchesPerEpoch, steps, warnings);
             session.CheckLabelsAtFirstForward(test, "test data");
             session.ExtraTensors = () => SparseState(sparse);
             _model.train();
@@ -70,6 +75,7 @@ namespace PruneDsl.Training
                 if (saved is not null)
                 {
                     start = session.Commit(saved, optimizer, CreateOptimizer, generator, c => ValidateSparseState(c, sparse), c => RestoreSparseState(c, sparse));
+                    budget?.ReadFrom(session.Values);
                     epochs.AddRange(session.History.Epochs.Select(e => new EpochReport(e.Epoch, e.TrainLoss, e.TestAccuracy,
                         e.Layers.Select(l => new LayerState(l.Layer, l.Groups, l.Kept, l.Mean, l.ConditionNumber ?? double.NaN)).ToList(),
                         TimeSpan.FromSeconds(e.ElapsedSeconds))));
@@ -81,15 +87,25 @@ namespace PruneDsl.Training
                 for (var epoch = start.Epoch; epoch <= _options.Epochs; epoch++)
                 {
                     var updateParticipations = epoch > _options.ParticipationWarmupEpochs;
+                    var settledBefore = budget?.SettledAt is not null;
+                    var currentEpoch = epoch;
                     var loss = session.RunEpoch(optimizer, train, generator, epoch, TrainingPhase.Training,
                         afterBackward: () =>
                         {
-                            if (updateParticipations) _game.StepParticipations();
+                            if (updateParticipations && budget?.SettledAt is null)
+                            {
+                                _game.StepParticipations();
+                                budget?.Step(session.Step + 1);
+                            }
                             foreach (var layer in sparse) layer.BeforeOptimizerStep();
                         },
-                        afterStep: sparse.Count == 0 ? null : () =>
+                        afterStep: sparse.Count == 0 && budget is null ? null : () =>
                         {
                             foreach (var layer in sparse) layer.AfterOptimizerStep();
+                            if (budget is null) return;
+                            if (updateParticipations && budget.ReadyToSettle(session.Step + 1))
+                                SettleBudget(budget, session, test, currentEpoch, session.Step + 1, forced: false);
+                            budget.WriteTo(session.Values);
                         },
                         firstBatchCheck: EnsureGatesApplied,
                         resume: epoch == start.Epoch ? start : null);
@@ -97,10 +113,20 @@ namespace PruneDsl.Training
                     session.Report(TrainingPhase.Evaluation, epoch);
                     var report = new EpochReport(epoch, loss, Evaluation.Accuracy(_model, test), LayerStates(), clock.Elapsed);
                     epochs.Add(report);
-                    session.RecordEpoch(epoch, TrainingPhase.Training, loss, report.TestAccuracy,
+                    session.RecordEpoch(epoch, settledBefore ? TrainingPhase.FineTune : TrainingPhase.Training, loss, report.TestAccuracy,
                         report.Layers.Select(l => new LayerRecord(l.Layer, l.Groups, l.Kept, l.MeanParticipation,
                             _options.ProbeConditionNumbers ? l.ConditionNumber : null)).ToList());
                     CheckCollapsed(session, epoch);
+                    if (budget is not null)
+                    {
+                        budget.RecordEpoch(epoch);
+                        if (budget.SettledAt is null && epoch >= deadline)
+                        {
+                            budget.ForceWithin();
+                            SettleBudget(budget, session, test, epoch, session.Step, forced: true);
+                        }
+                        budget.WriteTo(session.Values);
+                    }
                     progress?.Report(report);
                 }
                 session.SaveCheckpointAtEpochStart(optimizer, generator, TrainingPhase.Training, _options.Epochs + 1);
@@ -115,7 +141,16 @@ namespace PruneDsl.Training
                 _game.HardPrune();
                 var accuracyAfter = Evaluation.Accuracy(_model, test);
                 clock.Stop();
-                var result = new GameRunResult(epochs, accuracyBefore, accuracyAfter, LayerStates(), certificate, histogram, clock.Elapsed, session.History);
+                var result = new GameRunResult(epochs, accuracyBefore, accuracyAfter, LayerStates(), certificate, histogram, clock.Elapsed, session.History)
+                {
+                    Budget = budget is null ? null : BudgetOutcome.From(budget, session.Values),
+                };
+                if (result.Budget is { } outcome)
+                {
+                    session.History.SetResult("budget_settled_epoch", outcome.SettledEpoch);
+                    session.History.SetResult("accuracy_at_settle", outcome.AccuracyAtSettle);
+                    foreach (var c in outcome.Constraints) session.History.SetResult($"budget_price_{c.Scope}", c.FinalPrice);
+                }
                 session.Complete(new Dictionary<string, double>
                 {
                     ["accuracy_before_pruning"] = accuracyBefore,
@@ -150,6 +185,32 @@ namespace PruneDsl.Training
                 session.LayerCollapsed(layer.Name, epoch, string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"every participation fell below epsilon {layer.Cost.Epsilon} by the end of epoch {epoch} (the highest is {value:G3}, group {index})."));
             }
+        }
+
+        /// <summary>
+        /// The last epoch of the game under a budget: <c>Epochs - FineTuneEpochs</c>. Throws when that leaves the game no epoch
+        /// after the participation warm-up.
+        /// </summary>
+        private int BudgetDeadline(BudgetController budget)
+        {
+            var deadline = _options.Epochs - budget.FineTuneEpochs;
+            if (deadline <= _options.ParticipationWarmupEpochs)
+                throw new ArgumentException(
+                    $"The budget of '{_model.GetType().Name}' reserves {budget.FineTuneEpochs} fine-tune epochs (FineTuneEpochs) of {_options.Epochs}, which leaves the game no epoch after the {_options.ParticipationWarmupEpochs} warm-up epochs; lower FineTuneEpochs or train longer.");
+            return deadline;
+        }
+
+        /// <summary>Ends the game under a budget (see <see cref="BudgetController.Settle"/>) and measures the accuracy there.</summary>
+        private void SettleBudget(BudgetController budget, TrainingSession session, LabeledData test, int epoch, long step, bool forced)
+        {
+            budget.Settle(_game, step, forced);
+            var accuracy = Evaluation.Accuracy(_model, test);
+            session.Values[BudgetOutcome.AccuracyKey] = accuracy;
+            session.Values[BudgetOutcome.EpochKey] = epoch;
+            var kept = string.Join(" / ", _game.ParticipationLayers.Select(l => $"{l.Name} {l.KeptCount()}"));
+            session.Warn(new TrainingWarning(WarningKind.BudgetSettled, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The game ended at epoch {epoch}, step {step}{(forced ? " (the deadline: Epochs - FineTuneEpochs)" : string.Empty)}: kept {kept}, {string.Join("; ", budget.Constraints.Select(c => $"{c.Scope} {c.Used:G} of {c.Target:G} {c.Spec.Unit.ToString().ToLowerInvariant()} at price {c.Price:G3}"))}; test accuracy {accuracy:P2}. Participations are frozen and folded into the weights; the survivors train on."),
+                epoch, step));
         }
 
         /// <summary>Each gated layer's cost settings, as invariant JSON: a checkpoint resumes only under the same.</summary>
@@ -278,6 +339,9 @@ namespace PruneDsl.Training
 
         /// <summary>The fraction of groups pruned.</summary>
         public double Sparsity => TotalGroups == 0 ? 0 : (double)PrunedGroups / TotalGroups;
+
+        /// <summary>What the budget did (null without one): prices, when the game ended and the accuracy there.</summary>
+        public BudgetOutcome? Budget { get; init; }
 
         /// <summary>
         /// Pruned groups that would gain by re-entering: their utility slope at 0 under the true marginal <c>dL/ds_i</c> is

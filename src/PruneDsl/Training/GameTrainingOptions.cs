@@ -37,6 +37,13 @@ namespace PruneDsl.Training
         /// <summary>Training batches averaged for the end-of-training equilibrium certificate.</summary>
         public int CertificateBatches { get; init; } = 20;
 
+        /// <summary>
+        /// A class-level budget that replaces the model's own <c>[Budget]</c> (or gives one to a model without): its price
+        /// replaces <c>Gamma</c> and the game ends once it is met and the kept set has settled (see
+        /// <see cref="PruneDsl.Game.BudgetController"/>). Null (the default): the model's <c>[Budget]</c>, if any.
+        /// </summary>
+        public PruneDsl.Spec.BudgetSpec? Budget { get; init; }
+
         /// <inheritdoc />
         internal override IEnumerable<KeyValuePair<string, string>> ResumeSettings()
         {
@@ -51,6 +58,7 @@ namespace PruneDsl.Training
             if (ParticipationWarmupEpochs < 0 || ParticipationWarmupEpochs >= Epochs)
                 throw new ArgumentException($"ParticipationWarmupEpochs must lie in [0, Epochs); got {ParticipationWarmupEpochs} with Epochs = {Epochs}.");
             if (CertificateBatches < 1) throw new ArgumentException($"CertificateBatches must be at least 1; got {CertificateBatches}.");
+            Budget?.EnsureValid("GameTrainingOptions.Budget");
         }
     }
 }

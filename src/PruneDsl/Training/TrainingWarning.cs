@@ -11,6 +11,9 @@ namespace PruneDsl.Training
 
         /// <summary><see cref="WeightTrainingOptions.Resume"/> was set but the checkpoint folder holds no checkpoint yet: the run starts at step 0.</summary>
         NothingToResume,
+
+        /// <summary>Under a budget, the game ended: participations froze and folded into the weights (not a fault; a milestone).</summary>
+        BudgetSettled,
     }
 
     /// <summary>
