@@ -155,6 +155,8 @@ public static class FrontierMode
         var folder = Path.Combine(runs, "mnist-frontier");
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "frontier.md"), Table(summary));
+        // After every budget, so that a run stopped early leaves every row it finished (for --include).
+        File.WriteAllText(Path.Combine(folder, "frontier.json"), System.Text.Json.JsonSerializer.Serialize(summary, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         var methods = new[] { ("game", "the game under [Budget]"), ("magnitude", "magnitude-L2 + fine-tune"), ("scratch", "from scratch") };
         var series = methods.Select(m => new PointSeries(m.Item2, Means(rows, m.Item1).Select(p => (100 * p.Sparsity, 100 * p.Accuracy)).ToList())).ToList();
         series.Add(new PointSeries("paper (arXiv 2512.22106, its table)", Paper.Select(p => (100 * p.Sparsity, 100 * p.Accuracy)).ToList(), Joined: false));

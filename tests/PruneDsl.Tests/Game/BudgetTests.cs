@@ -60,7 +60,7 @@ public sealed partial class BudgetMnistMlp : Module<Tensor, Tensor>
         head.call(functional.relu(fc2.call(functional.relu(fc1.call(x)))));
 }
 
-public sealed class BudgetTests(ITestOutputHelper output)
+public sealed class BudgetTests
 {
     // ---- the price's law (Eq. 19) ----
 
