@@ -58,7 +58,9 @@ namespace PruneDsl.SourceGenerators.Analyzers
                 var shape = shapes.TryGetValue(field.Field, out var s) ? s : LayerShape.Unknown;
                 // An unstable step (PD0013, PD0014) is the failure to report; what the costs would do over the training
                 // assumes steps that move s by little.
-                if (!CheckStep(field, spec, shape, location, report))
+                // Under a [Budget] Gamma is the price the runtime finds (PD0030 says a declared one is only its start), so
+                // what a fixed Gamma would do over the training (PD0011, PD0012, PD0024) does not apply.
+                if (!CheckStep(field, spec, shape, location, report) && field.GoverningBudget is null)
                     CheckPruning(field, spec, shape, declared, anchor, location, pending);
                 CheckCompetition(field, spec, shape, location, report);
             }

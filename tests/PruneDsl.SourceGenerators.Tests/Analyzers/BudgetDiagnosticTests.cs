@@ -63,6 +63,24 @@ public class BudgetDiagnosticTests
         Mlp("", fc1: "[ParticipationGroup, Cost(Gamma = 0.002)]", fc2: "[ParticipationGroup, Cost({|#0:Gamma = 0.003|}), Budget(Keep = 8)]"),
         Expect(DiagnosticDescriptors.BudgetOverridesGamma, 0, "'fc2'"));
 
+    /// <summary>
+    /// Gamma = 0.1 alone collapses both layers (PD0024); under a budget the price replaces it, so only PD0030 is reported.
+    /// </summary>
+    [Fact]
+    public Task A_Gamma_that_would_collapse_the_layers_is_only_PD0030_under_a_budget() => VerifyAsync(
+        Mlp("[Cost({|#0:Gamma = 0.1|}), Budget(Keep = 20)]"),
+        Expect(DiagnosticDescriptors.BudgetOverridesGamma, 0, "'fc1', 'fc2'"));
+
+    [Fact]
+    public Task The_same_Gamma_without_a_budget_is_PD0024() => VerifyAsync(
+        Mlp("[{|#0:Cost(Gamma = 0.1)|}]"),
+        Expect(DiagnosticDescriptors.CostCollapsesLayer, 0, "fc1", "0.1", "0.01", "0.01", "10", "9380",
+            "||theta_i||^2 = 0.3338 assumed from TorchSharp's default init of Linear(784, 512): (fan_in + 1)/(3*fan_in); " + PaperLength, "Gamma = 0.0007"),
+        Expect(DiagnosticDescriptors.CostCollapsesLayer, 0, "fc2", "0.1", "0.01", "0.01", "10", "9380",
+            "||theta_i||^2 = 0.334 assumed from TorchSharp's default init of Linear(512, 256): (fan_in + 1)/(3*fan_in); " + PaperLength, "Gamma = 0.0007"));
+
+    private const string PaperLength = "T assumed: the paper's 20 epochs x 469 steps; declare [TrainingLength] for yours";
+
     // ---- PD0031 ----
 
     [Fact]
