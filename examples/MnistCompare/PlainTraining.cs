@@ -42,25 +42,13 @@ public static class PlainTraining
         var lines = new List<EpochLine>();
         using var optimizer = optim.Adam(model.parameters(), settings.LearningRate);
         var generator = new Generator((ulong)seed);
-        var batches = Batches(train.Count, settings);
         model.train();
         for (var epoch = 1; epoch <= epochs; epoch++)
         {
-            using var order = randperm(train.Count, generator: generator);
-            double lossSum = 0;
-            for (var b = 0; b < batches; b++)
-            {
-                using var scope = NewDisposeScope();
-                var index = order[(b * settings.BatchSize)..(int)Math.Min((b + 1L) * settings.BatchSize, train.Count)];
-                optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(model.call(train.Inputs.index_select(0, index)), train.Labels.index_select(0, index));
-                loss.backward();
-                optimizer.step();
-                afterStep?.Invoke();
-                lossSum += loss.item<float>();
-                progress.Report(new WorkProgress($"{label} epoch {epoch}/{epochs}", (long)(epoch - 1) * batches + b + 1, (long)epochs * batches, clock.Elapsed));
-            }
-            var line = new EpochLine(epoch, lossSum / batches, Evaluation.Accuracy(model, test), clock.Elapsed);
+            var trainLoss = TrainingLoop.RunPlainEpoch(model, optimizer, train, settings.BatchSize, generator, afterStep,
+                (b, batches) => progress.Report(new WorkProgress($"{label} epoch {epoch}/{epochs}", (long)(epoch - 1) * batches + b, (long)epochs * batches, clock.Elapsed)),
+                settings.MaxBatches);
+            var line = new EpochLine(epoch, trainLoss, Evaluation.Accuracy(model, test), clock.Elapsed);
             lines.Add(line);
             AnsiConsole.MarkupLineInterpolated($"[grey]{label}[/] epoch {epoch,2}/{epochs}  loss {line.TrainLoss:F4}  test {line.TestAccuracy:P2}  {line.Elapsed:mm\\:ss}");
         }
@@ -121,12 +109,6 @@ public static class PlainTraining
             foreach (var remover in removers) remover.remove();
             foreach (var m in maxima) m.Dispose();
         }
-    }
-
-    private static int Batches(long count, TrainingSettings settings)
-    {
-        var batches = (int)((count + settings.BatchSize - 1) / settings.BatchSize);
-        return settings.MaxBatches is int cap ? Math.Min(batches, cap) : batches;
     }
 }
 

@@ -152,21 +152,9 @@ public static class Experiment
         {
             module.train();
             using var generator = new Generator((ulong)(o.Seed * 7919 + e));
-            using var order = randperm(train.Count, generator: generator);
-            var batches = (int)((train.Count + o.BatchSize - 1) / o.BatchSize);
-            double lossSum = 0;
-            for (var b = 0; b < batches; b++)
-            {
-                using var scope = NewDisposeScope();
-                var index = order[(b * o.BatchSize)..(int)Math.Min((b + 1L) * o.BatchSize, train.Count)];
-                optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(module.call(train.Inputs.index_select(0, index)), train.Labels.index_select(0, index));
-                loss.backward();
-                optimizer.step();
-                lossSum += loss.item<float>();
-            }
+            var trainLoss = TrainingLoop.RunPlainEpoch(module, optimizer, train, o.BatchSize, generator);
             save?.Invoke(e);
-            AnsiConsole.MarkupLineInterpolated($"[grey]{label}[/] epoch {e,2}  loss {lossSum / batches:F4}  test[[..1000]] {Evaluation.Accuracy(module, test):P2}  {clock.Elapsed:mm\\:ss}");
+            AnsiConsole.MarkupLineInterpolated($"[grey]{label}[/] epoch {e,2}  loss {trainLoss:F4}  test[[..1000]] {Evaluation.Accuracy(module, test):P2}  {clock.Elapsed:mm\\:ss}");
         }
     }
 

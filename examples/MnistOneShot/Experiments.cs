@@ -64,7 +64,7 @@ public sealed class DenseWeights : IDisposable
             model.train();
             for (var epoch = 1; epoch <= o.Epochs; epoch++)
             {
-                var loss = TrainEpoch(model, optimizer, train, 128, generator);
+                var loss = TrainingLoop.RunPlainEpoch(model, optimizer, train, 128, generator);
                 AnsiConsole.MarkupLineInterpolated(
                     $"[grey]dense[/] epoch {epoch}/{o.Epochs}  loss {loss:F4}  test {Evaluation.Accuracy(model, test):P2}  {clock.Elapsed:mm\\:ss}");
             }
@@ -74,25 +74,6 @@ public sealed class DenseWeights : IDisposable
         using var _ = no_grad();
         var state = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
         return new DenseWeights(state, Evaluation.Accuracy(model, test), cached);
-    }
-
-    /// <summary>One epoch of plain cross-entropy training over a seeded shuffle; returns the mean batch loss.</summary>
-    private static double TrainEpoch(Mlp model, optim.Optimizer optimizer, LabeledData train, int batchSize, Generator generator)
-    {
-        using var order = randperm(train.Count, generator: generator);
-        var batches = (int)((train.Count + batchSize - 1) / batchSize);
-        double lossSum = 0;
-        for (var b = 0; b < batches; b++)
-        {
-            using var scope = NewDisposeScope();
-            var index = order[(b * batchSize)..(int)Math.Min((b + 1L) * batchSize, train.Count)];
-            optimizer.zero_grad();
-            var loss = nn.functional.cross_entropy(model.call(train.Inputs.index_select(0, index)), train.Labels.index_select(0, index));
-            loss.backward();
-            optimizer.step();
-            lossSum += loss.item<float>();
-        }
-        return lossSum / batches;
     }
 
     /// <summary>A new model holding the dense weights.</summary>

@@ -43,18 +43,7 @@ internal sealed class TrainedMnistMlp
         var generator = new Generator(5);
         var data = new LabeledData(train.Images[..10_000], train.Labels[..10_000]);
         model.train();
-        for (var epoch = 1; epoch <= 2; epoch++)
-        {
-            using var order = randperm(data.Count, generator: generator);
-            for (var b = 0; b < data.Count / 100; b++)
-            {
-                using var scope = NewDisposeScope();
-                var index = order[(b * 100)..((b + 1) * 100)];
-                optimizer.zero_grad();
-                nn.functional.cross_entropy(model.call(data.Inputs.index_select(0, index)), data.Labels.index_select(0, index)).backward();
-                optimizer.step();
-            }
-        }
+        for (var epoch = 1; epoch <= 2; epoch++) TrainingLoop.RunPlainEpoch(model, optimizer, data, 100, generator);
         model.eval();
         _state = new Dictionary<string, Tensor>();
         using (no_grad())
