@@ -25,6 +25,8 @@ public sealed record Options
     public int? TrainLimit { get; init; }
     public double? Gamma { get; init; }
     public double? ParticipationLearningRate { get; init; }
+    public double? BudgetMacs { get; init; }
+    public double? SettleEpochs { get; init; }
     public string? DataDirectory { get; init; }
     public string? JsonPath { get; init; }
     public string CacheDirectory { get; init; } = System.IO.Path.Combine("runs", "mnistconv");
@@ -55,6 +57,8 @@ public static class CommandLine
                     case "--seed": o = o with { Seed = Arguments.PositiveInt(Next(), "--seed") }; break;
                     case "--train-limit": o = o with { TrainLimit = Arguments.PositiveInt(Next(), "--train-limit") }; break;
                     case "--gamma": o = o with { Gamma = Arguments.PositiveNumber(Next(), "--gamma") }; break;
+                    case "--budget-macs": o = o with { BudgetMacs = Arguments.PositiveNumber(Next(), "--budget-macs") }; break;
+                    case "--settle-epochs": o = o with { SettleEpochs = Arguments.Number(Next(), "--settle-epochs") }; break;
                     case "--lr-s": o = o with { ParticipationLearningRate = Arguments.PositiveNumber(Next(), "--lr-s") }; break;
                     case "--data": o = o with { DataDirectory = Next() }; break;
                     case "--json": o = o with { JsonPath = Next() }; break;
@@ -85,6 +89,9 @@ public static class CommandLine
           --finetune F          fine-tune epochs of the magnitude row (default 2)
           --gamma G, --lr-s L   add a game row with this L1 price / participation step set on every gate at run time
                                 (the rows after it then use its widths)
+          --budget-macs F       add a game row under [Budget(KeepFraction = F, Unit = Macs)]: at most F of the dense MACs,
+                                the price found by dual ascent, the last --finetune epochs a fine-tune (the rows after it use its widths)
+          --settle-epochs E     the budget's SettleEpochs (default 1)
           --train-limit N       train on the first N images (default: all 60,000)
           --batch, --lr, --weight-decay, --seed, --data DIR, --json PATH, --cache DIR
         Dense checkpoints are cached per epoch under runs/mnistconv.

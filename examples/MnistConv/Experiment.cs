@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using PruneDsl;
 using PruneDsl.Graph;
 using PruneDsl.Scoring;
 using PruneDsl.Spec;
@@ -63,6 +64,17 @@ public static class Experiment
             rows.Add(declaredRow);
             widths = declared;
         }
+        // (b'') the game under a MAC budget: [Budget(KeepFraction = F, Unit = BudgetUnit.Macs)] given at run time; the price is
+        // found by dual ascent and the game ends for the last FineTuneEpochs epochs at the latest.
+        if (o.BudgetMacs is double fraction)
+        {
+            var budget = new BudgetSpec(KeepFraction: fraction, Unit: BudgetUnit.Macs, SettleEpochs: o.SettleEpochs ?? BudgetDefaults.SettleEpochs,
+                FineTuneEpochs: o.FineTuneEpochs);
+            var (budgeted, budgetRow) = Game(o, train, monitor, test, null,
+                FormattableString.Invariant($"the game, budget {fraction:P0} of the dense MACs"), budget);
+            rows.Add(budgetRow);
+            widths = budgeted;
+        }
 
         // (c) magnitude (L2 over every member of a channel: filters, biases, BatchNorm affine) to the last game row's widths,
         // from the dense model after Epochs - FineTune epochs, compacted, then fine-tuned.
@@ -90,7 +102,8 @@ public static class Experiment
     }
 
     /// <summary>One game row: trains from scratch, compacts; the kept widths and the row.</summary>
-    private static (int[] Widths, Row Row) Game(Options o, LabeledData train, LabeledData monitor, LabeledData test, Func<CostSpec, CostSpec>? cost, string method)
+    private static (int[] Widths, Row Row) Game(Options o, LabeledData train, LabeledData monitor, LabeledData test, Func<CostSpec, CostSpec>? cost, string method,
+        BudgetSpec? budget = null)
     {
         var clock = Stopwatch.StartNew();
         manual_seed(o.Seed);
@@ -100,15 +113,18 @@ public static class Experiment
         var gameOptions = new GameTrainingOptions
         {
             Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, WeightDecay = o.WeightDecay, Seed = o.Seed,
-            ProbeConditionNumbers = false,
+            ProbeConditionNumbers = false, Budget = budget,
         };
         var run = new GameTrainer((nn.Module<Tensor, Tensor>)game, gameOptions).Run(train, monitor,
             new Progress<EpochReport>(r => AnsiConsole.MarkupLineInterpolated(
                 $"[grey]{method}[/] epoch {r.Epoch,2}/{o.Epochs}  loss {r.TrainLoss:F4}  test[[..1000]] {r.TestAccuracy:P2}  kept {string.Join("/", r.Layers.Select(l => l.Kept))}  {r.Elapsed:mm\\:ss}")));
         var certificate = run.Certificate;
         game.Compact();
+        var ended = run.Budget is { } outcome
+            ? FormattableString.Invariant($"; the game ended in epoch {outcome.SettledEpoch} ({(outcome.Forced ? "deadline" : "settled")}) at {outcome.AccuracyAtSettle:P2} (test[..1000]), price {outcome.Constraints[0].FinalPrice:G3}")
+            : "";
         return (game.Widths(), Measure(method, o.Epochs, game, test, clock.Elapsed,
-            FormattableString.Invariant($"before hard pruning {run.AccuracyBeforePruning:P2} (test[..1000]); certificate max gain {certificate.MaxGain:G3}, pruned that would re-enter {certificate.PrunedThatWouldReenter} of {certificate.PrunedGroups}")));
+            FormattableString.Invariant($"before hard pruning {run.AccuracyBeforePruning:P2} (test[..1000]); certificate max gain {certificate.MaxGain:G3}, pruned that would re-enter {certificate.PrunedThatWouldReenter} of {certificate.PrunedGroups}{ended}")));
     }
 
     private static IConvNet Create(Options o, int[]? widths = null) => o.Net switch

@@ -13,10 +13,10 @@ namespace PruneDsl
         /// <summary>Kept groups (hidden neurons): every group costs 1.</summary>
         Groups = 0,
 
-        /// <summary>Parameters of the Linear chain at the kept widths (weights and biases).</summary>
+        /// <summary>Parameters of the model's Linear and Conv2d layers at the kept widths (weights, biases, BatchNorm affine parameters).</summary>
         Parameters = 1,
 
-        /// <summary>Multiply-accumulates of one example through the Linear chain at the kept widths.</summary>
+        /// <summary>Multiply-accumulates of one example through the model's Linear and Conv2d layers at the kept widths.</summary>
         Macs = 2,
     }
 }
@@ -35,7 +35,10 @@ namespace PruneDsl.Spec
         /// </summary>
         public const double PriceStep = 0.002;
 
-        /// <summary>Epochs (fractions allowed) the kept set must stay unchanged, with the budget met, before the game ends.</summary>
+        /// <summary>
+        /// Epochs (fractions allowed) the kept set must stay unchanged, with the budget met, before the game ends; it ends at
+        /// once when, with the budget met, a kept group is on its way out (the lookahead no longer counts it).
+        /// </summary>
         public const double SettleEpochs = 1.0;
 
         /// <summary>Epochs reserved for the fine-tune: if the game has not settled by <c>Epochs - FineTuneEpochs</c>, it is ended there.</summary>
@@ -68,7 +71,8 @@ namespace PruneDsl.Spec
     /// <param name="KeepFraction">The most it may keep as a fraction of the dense model's cost, in (0, 1) (0: unset).</param>
     /// <param name="Unit">What is counted.</param>
     /// <param name="PriceStep">rho, the dual ascent's step in log space per participation step, in (0, 1].</param>
-    /// <param name="SettleEpochs">Epochs the kept set must stay unchanged with the budget met before the game ends; at least 0.</param>
+    /// <param name="SettleEpochs">Epochs the kept set must stay unchanged with the budget met before the game ends (it ends at once
+    /// when a kept group is on its way out with the budget met); at least 0.</param>
     /// <param name="FineTuneEpochs">Epochs reserved for the fine-tune (the game ends by <c>Epochs - FineTuneEpochs</c>); at least 0.</param>
 #if PRUNEDSL_RUNTIME
     public
@@ -135,118 +139,213 @@ namespace PruneDsl.Spec
     readonly record struct BudgetLayer(string Name, long In, long Out, bool HasBias, bool Gated);
 
     /// <summary>
-    /// The cost model of a budget, written once: the cost of a Linear chain at given kept widths, its marginal cost per
-    /// group, and whether a budget can be met at all. The analyzers (PD0029) and the runtime's price controller use it.
+    /// One channel space a budget counts: the outputs of a layer (or of layers coupled by an add), with its dense width and
+    /// whether the game gates it (only then can its kept width shrink).
+    /// </summary>
+    /// <param name="Name">The space's name (the field name of its first producer).</param>
+    /// <param name="Width">Its channels (or features) in the dense model.</param>
+    /// <param name="Gated">Whether the game gates it.</param>
+#if PRUNEDSL_RUNTIME
+    public
+#endif
+    readonly record struct BudgetSpace(string Name, long Width, bool Gated);
+
+    /// <summary>
+    /// One weighted layer (Linear or Conv2d) as a budget counts it: its input width is the kept channels of
+    /// <see cref="InSpaces"/> (summed: a concatenation) times <see cref="ColumnsPerChannel"/> (a flatten into a Linear), or the
+    /// fixed <see cref="In"/> when it reads no space a budget can shrink; its output width is the kept channels of
+    /// <see cref="OutSpace"/>, or the fixed <see cref="Out"/>. Then <c>MACs = in * out * MacsPerPair</c> and
+    /// <c>parameters = in * out * ParamsPerPair + out * ParamsPerOut</c>.
+    /// </summary>
+    /// <param name="Name">The layer's field name.</param>
+    /// <param name="In">Its input width when <see cref="InSpaces"/> is empty.</param>
+    /// <param name="InSpaces">The spaces its input is made of, in order (empty: fixed input).</param>
+    /// <param name="ColumnsPerChannel">Input columns per channel of <see cref="InSpaces"/> (H*W for a flatten into a Linear, else 1).</param>
+    /// <param name="Out">Its output width when <see cref="OutSpace"/> is -1.</param>
+    /// <param name="OutSpace">The space its outputs belong to, or -1.</param>
+    /// <param name="MacsPerPair">Multiply-accumulates per (input, output) pair per example: 1 for a Linear on one position, kh*kw*H_out*W_out for a Conv2d.</param>
+    /// <param name="ParamsPerPair">Weights per (input, output) pair: 1 for a Linear, kh*kw for a Conv2d.</param>
+    /// <param name="ParamsPerOut">Parameters per output channel besides the weights: a bias, a BatchNorm's weight and bias.</param>
+#if PRUNEDSL_RUNTIME
+    public
+#endif
+    sealed record BudgetTerm(string Name, long In, IReadOnlyList<int> InSpaces, long ColumnsPerChannel, long Out, int OutSpace,
+        double MacsPerPair, double ParamsPerPair, double ParamsPerOut);
+
+    /// <summary>What a budget counts in a model: its channel spaces and its weighted layers.</summary>
+#if PRUNEDSL_RUNTIME
+    public
+#endif
+    sealed class BudgetGraph
+    {
+        /// <summary>A graph of spaces and layers.</summary>
+        /// <param name="spaces">The channel spaces (a term names them by index).</param>
+        /// <param name="terms">The weighted layers.</param>
+        public BudgetGraph(IReadOnlyList<BudgetSpace> spaces, IReadOnlyList<BudgetTerm> terms)
+        {
+            Spaces = spaces;
+            Terms = terms;
+        }
+
+        /// <summary>The channel spaces.</summary>
+        public IReadOnlyList<BudgetSpace> Spaces { get; }
+
+        /// <summary>The weighted layers.</summary>
+        public IReadOnlyList<BudgetTerm> Terms { get; }
+
+        /// <summary>Every space at its dense width.</summary>
+        public long[] DenseWidths()
+        {
+            var widths = new long[Spaces.Count];
+            for (var s = 0; s < widths.Length; s++) widths[s] = Spaces[s].Width;
+            return widths;
+        }
+
+        /// <summary>
+        /// The MLP chain as a graph: one space per layer (its outputs); a layer reads the space of the layer before it when
+        /// that layer's outputs are its inputs (<c>Out == In</c>: the chain compaction assumes), else a fixed input.
+        /// </summary>
+        /// <param name="chain">The Linear layers in declaration order.</param>
+        public static BudgetGraph FromChain(IReadOnlyList<BudgetLayer> chain)
+        {
+            var spaces = new List<BudgetSpace>();
+            var terms = new List<BudgetTerm>();
+            for (var l = 0; l < chain.Count; l++)
+            {
+                var layer = chain[l];
+                spaces.Add(new BudgetSpace(layer.Name, layer.Out, layer.Gated));
+                var feeds = l > 0 && chain[l - 1].Out == layer.In;
+                terms.Add(new BudgetTerm(layer.Name, layer.In, feeds ? new[] { l - 1 } : new int[0], 1, layer.Out, l,
+                    MacsPerPair: 1, ParamsPerPair: 1, ParamsPerOut: layer.HasBias ? 1 : 0));
+            }
+            return new BudgetGraph(spaces, terms);
+        }
+    }
+
+    /// <summary>
+    /// The cost model of a budget, written once: the cost of a model at given kept widths (<see cref="BudgetGraph"/>), its
+    /// marginal cost per group, and whether a budget can be met at all. The analyzers (PD0029, on the Linear chain they can
+    /// read) and the runtime's price controller (on the model's channel plan: convolutions, concatenations, flattens) use it.
     /// </summary>
     /// <remarks>
-    /// A layer's input width is the kept width of the layer before it when that layer's outputs are its inputs
-    /// (<c>Out == In</c>: the MLP chain that compaction assumes), else its declared <c>In</c>. Parameters of a layer:
-    /// <c>in * out + out</c> (with a bias); MACs: <c>in * out</c>. A class-level budget counts the whole chain (ungated layers
-    /// included: their cost is fixed unless a gated layer feeds them); a field-level budget counts the layer alone.
+    /// Groups: the kept channels of the spaces in scope. Parameters and MACs: the sum over the layers in scope of
+    /// <see cref="BudgetTerm"/>'s formulas at the kept widths. A class-level budget counts every layer (ungated layers
+    /// included: their cost is fixed unless a gated space feeds them); a field-level budget (<c>only</c> = its space) counts
+    /// the layers that produce that space.
     /// </remarks>
 #if PRUNEDSL_RUNTIME
     public
 #endif
     static class BudgetCost
     {
-        /// <summary>The cost of the chain (or of layer <paramref name="only"/>) at the kept widths.</summary>
-        /// <param name="chain">The Linear layers in declaration order.</param>
-        /// <param name="kept">Kept width per layer (ignored for ungated layers, which keep <c>Out</c>).</param>
+        /// <summary>The cost of the graph (or of the producers of space <paramref name="only"/>) at the kept widths.</summary>
+        /// <param name="graph">The spaces and layers.</param>
+        /// <param name="kept">Kept channels per space (ignored for ungated spaces, which keep their width).</param>
         /// <param name="unit">What is counted.</param>
-        /// <param name="inScope">For <see cref="BudgetUnit.Groups"/>: which layers' groups count.</param>
-        /// <param name="only">A field-level budget's layer index, or -1 for the whole chain.</param>
-        public static double Of(IReadOnlyList<BudgetLayer> chain, IReadOnlyList<long> kept, BudgetUnit unit, IReadOnlyList<bool> inScope, int only = -1)
+        /// <param name="inScope">For <see cref="BudgetUnit.Groups"/>: which spaces' groups count.</param>
+        /// <param name="only">A field-level budget's space, or -1 for the whole model.</param>
+        public static double Of(BudgetGraph graph, IReadOnlyList<long> kept, BudgetUnit unit, IReadOnlyList<bool> inScope, int only = -1)
         {
             double total = 0;
-            for (var l = 0; l < chain.Count; l++)
+            if (unit == BudgetUnit.Groups)
             {
-                if (only >= 0 && l != only) continue;
-                var layer = chain[l];
-                var outWidth = Width(chain, kept, l);
-                if (unit == BudgetUnit.Groups)
-                {
-                    if (layer.Gated && inScope[l]) total += outWidth;
-                    continue;
-                }
-                var inWidth = InputWidth(chain, kept, l);
-                total += (double)inWidth * outWidth + (unit == BudgetUnit.Parameters && layer.HasBias ? outWidth : 0);
+                for (var s = 0; s < graph.Spaces.Count; s++)
+                    if (graph.Spaces[s].Gated && inScope[s] && (only < 0 || s == only)) total += kept[s];
+                return total;
+            }
+            foreach (var term in graph.Terms)
+            {
+                if (only >= 0 && term.OutSpace != only) continue;
+                double inWidth = InputWidth(graph, kept, term), outWidth = OutputWidth(graph, kept, term);
+                total += unit == BudgetUnit.Macs
+                    ? inWidth * outWidth * term.MacsPerPair
+                    : inWidth * outWidth * term.ParamsPerPair + outWidth * term.ParamsPerOut;
             }
             return total;
         }
 
         /// <summary>
-        /// <c>c_l</c>, the cost of one more kept group of layer <paramref name="layer"/> at the current widths (the derivative of
-        /// <see cref="Of"/> in that layer's width): 1 for groups; its input width (plus 1 for a bias) and, for a class-level
-        /// budget, the output width of the layer it feeds, for parameters and MACs.
+        /// <c>c_s</c>, the cost of one more kept channel of space <paramref name="space"/> at the current widths (the derivative
+        /// of <see cref="Of"/> in that space's width): 1 for groups; for parameters and MACs, what its producers pay per output
+        /// and, for a class-level budget, what every layer reading it pays per input channel.
         /// </summary>
-        /// <param name="chain">The Linear layers in declaration order.</param>
-        /// <param name="kept">Kept width per layer.</param>
+        /// <param name="graph">The spaces and layers.</param>
+        /// <param name="kept">Kept channels per space.</param>
         /// <param name="unit">What is counted.</param>
-        /// <param name="layer">The gated layer's index.</param>
-        /// <param name="wholeChain">True for a class-level budget (the consumer's columns count too).</param>
-        public static double Marginal(IReadOnlyList<BudgetLayer> chain, IReadOnlyList<long> kept, BudgetUnit unit, int layer, bool wholeChain)
+        /// <param name="space">The gated space.</param>
+        /// <param name="wholeModel">True for a class-level budget (the readers' input channels count too).</param>
+        public static double Marginal(BudgetGraph graph, IReadOnlyList<long> kept, BudgetUnit unit, int space, bool wholeModel)
         {
             if (unit == BudgetUnit.Groups) return 1;
-            double c = InputWidth(chain, kept, layer) + (unit == BudgetUnit.Parameters && chain[layer].HasBias ? 1 : 0);
-            if (wholeChain && layer + 1 < chain.Count && Feeds(chain, layer)) c += Width(chain, kept, layer + 1);
+            double c = 0;
+            foreach (var term in graph.Terms)
+            {
+                var perPair = unit == BudgetUnit.Macs ? term.MacsPerPair : term.ParamsPerPair;
+                if (term.OutSpace == space)
+                    c += InputWidth(graph, kept, term) * perPair + (unit == BudgetUnit.Parameters ? term.ParamsPerOut : 0);
+                if (!wholeModel) continue;
+                foreach (var part in term.InSpaces)
+                    if (part == space) c += term.ColumnsPerChannel * OutputWidth(graph, kept, term) * perPair;
+            }
             return c;
         }
 
         /// <summary>
-        /// The least cost the budget's scope can reach: every gated layer in scope down to one group (a layer is never emptied),
-        /// every other layer as declared. A budget below it cannot be met (PD0029).
+        /// The least cost the budget's scope can reach: every gated space in scope down to one channel (a space is never
+        /// emptied), every other space as declared. A budget below it cannot be met (PD0029).
         /// </summary>
-        /// <param name="chain">The Linear layers in declaration order.</param>
+        /// <param name="graph">The spaces and layers.</param>
         /// <param name="unit">What is counted.</param>
-        /// <param name="inScope">Which layers the budget prices.</param>
-        /// <param name="only">A field-level budget's layer index, or -1.</param>
-        public static double Minimum(IReadOnlyList<BudgetLayer> chain, BudgetUnit unit, IReadOnlyList<bool> inScope, int only = -1)
+        /// <param name="inScope">Which spaces the budget prices.</param>
+        /// <param name="only">A field-level budget's space, or -1.</param>
+        public static double Minimum(BudgetGraph graph, BudgetUnit unit, IReadOnlyList<bool> inScope, int only = -1)
         {
-            var kept = new long[chain.Count];
-            for (var l = 0; l < chain.Count; l++) kept[l] = chain[l].Gated && inScope[l] ? 1 : chain[l].Out;
-            return Of(chain, kept, unit, inScope, only);
+            var kept = graph.DenseWidths();
+            for (var s = 0; s < kept.Length; s++) if (graph.Spaces[s].Gated && inScope[s]) kept[s] = 1;
+            return Of(graph, kept, unit, inScope, only);
         }
 
-        /// <summary>The scope's cost with every group kept.</summary>
-        /// <param name="chain">The Linear layers in declaration order.</param>
+        /// <summary>The scope's cost with every channel kept.</summary>
+        /// <param name="graph">The spaces and layers.</param>
         /// <param name="unit">What is counted.</param>
-        /// <param name="inScope">Which layers the budget prices.</param>
-        /// <param name="only">A field-level budget's layer index, or -1.</param>
-        public static double Dense(IReadOnlyList<BudgetLayer> chain, BudgetUnit unit, IReadOnlyList<bool> inScope, int only = -1)
-        {
-            var kept = new long[chain.Count];
-            for (var l = 0; l < chain.Count; l++) kept[l] = chain[l].Out;
-            return Of(chain, kept, unit, inScope, only);
-        }
+        /// <param name="inScope">Which spaces the budget prices.</param>
+        /// <param name="only">A field-level budget's space, or -1.</param>
+        public static double Dense(BudgetGraph graph, BudgetUnit unit, IReadOnlyList<bool> inScope, int only = -1) =>
+            Of(graph, graph.DenseWidths(), unit, inScope, only);
 
         /// <summary>
-        /// Why <paramref name="budget"/> cannot be met on this chain, or null when it can: its target <c>K</c> lies below
+        /// Why <paramref name="budget"/> cannot be met on this model, or null when it can: its target <c>K</c> lies below
         /// <see cref="Minimum"/>. The one feasibility rule: PD0029 reports it, the runtime throws it.
         /// </summary>
         /// <param name="budget">The budget.</param>
-        /// <param name="chain">The Linear layers in declaration order.</param>
-        /// <param name="inScope">Which layers the budget prices.</param>
-        /// <param name="only">A field-level budget's layer index, or -1.</param>
-        public static string? Infeasibility(BudgetSpec budget, IReadOnlyList<BudgetLayer> chain, IReadOnlyList<bool> inScope, int only = -1)
+        /// <param name="graph">The spaces and layers.</param>
+        /// <param name="inScope">Which spaces the budget prices.</param>
+        /// <param name="only">A field-level budget's space, or -1.</param>
+        public static string? Infeasibility(BudgetSpec budget, BudgetGraph graph, IReadOnlyList<bool> inScope, int only = -1)
         {
-            var minimum = Minimum(chain, budget.Unit, inScope, only);
-            var target = budget.Target(Dense(chain, budget.Unit, inScope, only));
+            var minimum = Minimum(graph, budget.Unit, inScope, only);
+            var target = budget.Target(Dense(graph, budget.Unit, inScope, only));
             if (target >= minimum) return null;
             var gated = 0;
-            for (var l = 0; l < chain.Count; l++) if (chain[l].Gated && inScope[l] && (only < 0 || l == only)) gated++;
+            for (var s = 0; s < graph.Spaces.Count; s++) if (graph.Spaces[s].Gated && inScope[s] && (only < 0 || s == only)) gated++;
             var unit = budget.Unit.ToString().ToLowerInvariant();
             return string.Format(CultureInfo.InvariantCulture,
                 "{0} allows {1:G} {2}, but the least the model can keep is {3:G} {2} (one group in each of its {4} priced layer(s), every other layer as declared)",
                 budget.Describe(), target, unit, minimum, gated);
         }
 
-        private static bool Feeds(IReadOnlyList<BudgetLayer> chain, int layer) =>
-            layer + 1 < chain.Count && chain[layer].Out == chain[layer + 1].In;
+        private static double InputWidth(BudgetGraph graph, IReadOnlyList<long> kept, BudgetTerm term)
+        {
+            if (term.InSpaces.Count == 0) return term.In;
+            double width = 0;
+            foreach (var part in term.InSpaces) width += Width(graph, kept, part);
+            return width * term.ColumnsPerChannel;
+        }
 
-        private static long Width(IReadOnlyList<BudgetLayer> chain, IReadOnlyList<long> kept, int layer) =>
-            chain[layer].Gated ? kept[layer] : chain[layer].Out;
+        private static double OutputWidth(BudgetGraph graph, IReadOnlyList<long> kept, BudgetTerm term) =>
+            term.OutSpace < 0 ? term.Out : Width(graph, kept, term.OutSpace);
 
-        private static long InputWidth(IReadOnlyList<BudgetLayer> chain, IReadOnlyList<long> kept, int layer) =>
-            layer > 0 && Feeds(chain, layer - 1) ? Width(chain, kept, layer - 1) : chain[layer].In;
+        private static long Width(BudgetGraph graph, IReadOnlyList<long> kept, int space) =>
+            graph.Spaces[space].Gated ? kept[space] : graph.Spaces[space].Width;
     }
 }

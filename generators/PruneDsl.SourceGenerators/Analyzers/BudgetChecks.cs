@@ -72,9 +72,12 @@ namespace PruneDsl.SourceGenerators.Analyzers
             }
 
             // PD0029: a budget below the least the model can keep.
+            // Read here for the Linear chain only; a model with channel groups on convolutions is checked by the runtime
+            // (BudgetController.Create, the same rule), where the convolutions' output sizes are known.
+            var index = model.LinearFields.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, SymbolEqualityComparer.Default);
+            if (game.Any(f => !index.ContainsKey(f.Field))) return;
             var chain = Chain(model, shapes);
             if (chain is null) return;
-            var index = model.LinearFields.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, SymbolEqualityComparer.Default);
             if (model.Budget is not null && valid.Contains(model.Budget))
             {
                 var covered = game.Where(f => f.Budget is null && index.ContainsKey(f.Field)).Select(f => index[f.Field]).ToList();
@@ -89,7 +92,7 @@ namespace PruneDsl.SourceGenerators.Analyzers
         {
             var spec = SettingsReader.ReadBudget(attribute);
             var inScope = chain.Select((_, i) => covered.Contains(i)).ToArray();
-            if (BudgetCost.Infeasibility(spec, chain, inScope, only) is not string why) return;
+            if (BudgetCost.Infeasibility(spec, BudgetGraph.FromChain(chain), inScope, only) is not string why) return;
             var property = spec.Keep != 0 ? nameof(BudgetSpec.Keep) : nameof(BudgetSpec.KeepFraction);
             var location = AttributeSyntaxLookup.NamedArgument(attribute, property, cancellationToken)?.GetLocation()
                            ?? AttributeSyntaxLookup.Location(attribute, cancellationToken);

@@ -12,7 +12,7 @@ namespace PruneDsl.Game
     /// <summary>
     /// One budget constraint <c>cost(kept) &lt;= K</c> over some game layers, and its price lambda (the constraint's
     /// multiplier, docs/equations.md section 1b). Each layer's <c>Gamma</c> is <c>lambda c_l</c>, with <c>c_l</c> the cost of
-    /// one more kept group of that layer (<see cref="BudgetCost.Marginal"/>).
+    /// one more kept group of that layer (<see cref="BudgetCost.Marginal"/>) in the model's <see cref="BudgetGraph"/>.
     /// </summary>
     public sealed class BudgetConstraint
     {
@@ -33,10 +33,10 @@ namespace PruneDsl.Game
         /// <summary>The declared budget.</summary>
         public BudgetSpec Spec { get; }
 
-        /// <summary>Indices into the chain of the gated layers this constraint prices.</summary>
+        /// <summary>Indices into the budget graph's spaces of the gated layers this constraint prices.</summary>
         internal IReadOnlyList<int> LayerIndices { get; }
 
-        /// <summary>The chain index of a field-level budget's layer, or -1 for the class-level budget.</summary>
+        /// <summary>The space of a field-level budget's layer, or -1 for the class-level budget.</summary>
         internal int Only { get; }
 
         /// <summary>The scope's cost with every group kept.</summary>
@@ -113,18 +113,18 @@ namespace PruneDsl.Game
     public sealed class BudgetController
     {
         private readonly IReadOnlyList<ParticipationLayer> _layers;
-        private readonly IReadOnlyList<BudgetLayer> _chain;
-        private readonly int[] _chainIndex; // per game layer: its index in the chain
+        private readonly BudgetGraph _graph;
+        private readonly int[] _spaceOf; // per game layer: the index of its space in the graph
         private readonly long _stepsPerEpoch;
         private Tensor[]? _reference;
         private readonly List<BudgetPricePoint> _prices = new();
 
-        private BudgetController(IReadOnlyList<ParticipationLayer> layers, IReadOnlyList<BudgetLayer> chain, int[] chainIndex,
+        private BudgetController(IReadOnlyList<ParticipationLayer> layers, BudgetGraph graph, int[] spaceOf,
             IReadOnlyList<BudgetConstraint> constraints, long stepsPerEpoch)
         {
             _layers = layers;
-            _chain = chain;
-            _chainIndex = chainIndex;
+            _graph = graph;
+            _spaceOf = spaceOf;
             Constraints = constraints;
             _stepsPerEpoch = Math.Max(1, stepsPerEpoch);
             Measure();
@@ -158,14 +158,19 @@ namespace PruneDsl.Game
         /// <summary>
         /// The controller for <paramref name="game"/>'s budgets, or null when it has none: the class-level budget
         /// (<paramref name="modelBudget"/> when given, which replaces it) over every game layer without a budget of its own,
-        /// and each field-level budget over its layer. Throws an <see cref="ArgumentException"/> for an invalid budget, one
-        /// that cannot be met (<see cref="BudgetCost.Infeasibility"/>, the rule of PD0029) or one that covers no layer.
+        /// and each field-level budget over its layer. What a budget counts is read from the model's channel plan
+        /// (Linear and Conv2d layers, through adds, concatenations and flattens; a model without a plan: its Linear
+        /// children as a chain). Throws an <see cref="ArgumentException"/> for an invalid budget, one that cannot be met
+        /// (<see cref="BudgetCost.Infeasibility"/>, the rule of PD0029), one that covers no layer, or a MAC budget on
+        /// convolutions without <paramref name="exampleShape"/>.
         /// </summary>
-        /// <param name="model">The model (its Linear children, in registration order, are the chain the budget counts).</param>
+        /// <param name="model">The model.</param>
         /// <param name="game">Its game view.</param>
         /// <param name="modelBudget">A class-level budget that replaces the model's own, or null.</param>
         /// <param name="stepsPerEpoch">Participation steps per epoch (for <see cref="BudgetSpec.SettleEpochs"/>).</param>
-        public static BudgetController? Create(nn.Module model, IParticipationModel game, BudgetSpec? modelBudget, long stepsPerEpoch)
+        /// <param name="exampleShape">One example's shape (without the batch dimension), for the probe pass that finds each
+        /// convolution's output size; null for models whose plan declares its input shape, or without convolutions.</param>
+        public static BudgetController? Create(nn.Module model, IParticipationModel game, BudgetSpec? modelBudget, long stepsPerEpoch, long[]? exampleShape = null)
         {
             var budgeted = game as IBudgetedModel;
             var classBudget = modelBudget ?? budgeted?.ModelBudget;
@@ -174,50 +179,63 @@ namespace PruneDsl.Game
             if (classBudget is null && own.All(b => b is null)) return null;
             var name = model.GetType().Name;
 
-            var chain = new List<BudgetLayer>();
-            var linears = new List<Linear>();
-            foreach (var (childName, child) in model.named_children())
+            int[] spaceOf;
+            BudgetGraph graph;
+            if (model is Graph.IChannelPlanModel planned)
             {
-                if (child is not Linear linear) continue;
-                var gated = layers.Any(l => ReferenceEquals(l.Layer, linear));
-                chain.Add(new BudgetLayer(childName, linear.weight!.shape[1], linear.weight.shape[0], linear.bias is not null, gated));
-                linears.Add(linear);
+                var macs = new[] { classBudget }.Concat(own).Any(b => b?.Unit == BudgetUnit.Macs);
+                graph = PlanBudgetGraph.Build(planned.ChannelPlan, model, layers, macs ? exampleShape : null, out spaceOf);
+                if (macs && !PlanBudgetGraph.CountsMacs(graph))
+                    throw new ArgumentException($"A budget of '{name}' counts MACs, and its convolutions' output sizes are unknown: pass the shape of one example (GameTrainer does), or declare the input shape in the channel plan.", nameof(exampleShape));
             }
-            var chainIndex = layers.Select(l => linears.FindIndex(x => ReferenceEquals(x, l.Layer))).ToArray();
-            for (var i = 0; i < layers.Count; i++)
-                if (chainIndex[i] < 0)
-                    throw new ArgumentException($"The game layer '{layers[i].Name}' of '{name}' is not a direct Linear child of the model, so a budget cannot count it.");
+            else
+            {
+                var chain = new List<BudgetLayer>();
+                var linears = new List<Linear>();
+                foreach (var (childName, child) in model.named_children())
+                {
+                    if (child is not Linear linear) continue;
+                    var gated = layers.Any(l => ReferenceEquals(l.Layer, linear));
+                    chain.Add(new BudgetLayer(childName, linear.weight!.shape[1], linear.weight.shape[0], linear.bias is not null, gated));
+                    linears.Add(linear);
+                }
+                spaceOf = layers.Select(l => linears.FindIndex(x => ReferenceEquals(x, l.Layer))).ToArray();
+                for (var i = 0; i < layers.Count; i++)
+                    if (spaceOf[i] < 0)
+                        throw new ArgumentException($"The game layer '{layers[i].Name}' of '{name}' is not a direct Linear child of the model, so a budget cannot count it.");
+                graph = BudgetGraph.FromChain(chain);
+            }
 
             var constraints = new List<BudgetConstraint>();
             if (classBudget is not null)
             {
                 classBudget.EnsureValid(name);
-                var covered = Enumerable.Range(0, layers.Count).Where(i => own[i] is null).Select(i => chainIndex[i]).ToList();
+                var covered = Enumerable.Range(0, layers.Count).Where(i => own[i] is null).Select(i => spaceOf[i]).ToList();
                 if (covered.Count == 0)
                     throw new ArgumentException($"The class-level budget of '{name}' covers no layer: every game layer has a [Budget] of its own. Remove one of them.");
-                constraints.Add(NewConstraint("model", classBudget, chain, covered, -1, layers, chainIndex, name));
+                constraints.Add(NewConstraint("model", classBudget, graph, covered, -1, layers, spaceOf, name));
             }
             for (var i = 0; i < layers.Count; i++)
             {
                 if (own[i] is not BudgetSpec spec) continue;
                 spec.EnsureValid(layers[i].Name);
-                constraints.Add(NewConstraint(layers[i].Name, spec, chain, new[] { chainIndex[i] }, chainIndex[i], layers, chainIndex, name));
+                constraints.Add(NewConstraint(layers[i].Name, spec, graph, new[] { spaceOf[i] }, spaceOf[i], layers, spaceOf, name));
             }
-            return new BudgetController(layers, chain, chainIndex, constraints, stepsPerEpoch);
+            return new BudgetController(layers, graph, spaceOf, constraints, stepsPerEpoch);
         }
 
-        private static BudgetConstraint NewConstraint(string scope, BudgetSpec spec, IReadOnlyList<BudgetLayer> chain, IReadOnlyList<int> covered, int only,
-            IReadOnlyList<ParticipationLayer> layers, int[] chainIndex, string model)
+        private static BudgetConstraint NewConstraint(string scope, BudgetSpec spec, BudgetGraph graph, IReadOnlyList<int> covered, int only,
+            IReadOnlyList<ParticipationLayer> layers, int[] spaceOf, string model)
         {
-            var inScope = chain.Select((_, l) => covered.Contains(l)).ToArray();
-            if (BudgetCost.Infeasibility(spec, chain, inScope, only) is string why)
+            var inScope = graph.Spaces.Select((_, s) => covered.Contains(s)).ToArray();
+            if (BudgetCost.Infeasibility(spec, graph, inScope, only) is string why)
                 throw new ArgumentException($"The budget of '{(only < 0 ? model : scope)}' cannot be met: {why}. Raise it (PD0029).");
-            var dense = BudgetCost.Dense(chain, spec.Unit, inScope, only);
+            var dense = BudgetCost.Dense(graph, spec.Unit, inScope, only);
             var target = spec.Target(dense);
             // Start where the declared costs are: the mean Gamma of the covered layers, per mean unit of marginal cost.
-            var widths = chain.Select(c => c.Out).ToArray();
-            var gammas = Enumerable.Range(0, layers.Count).Where(i => covered.Contains(chainIndex[i])).Select(i => layers[i].Cost.Gamma).ToList();
-            var marginals = covered.Select(l => BudgetCost.Marginal(chain, widths, spec.Unit, l, only < 0)).ToList();
+            var widths = graph.DenseWidths();
+            var gammas = Enumerable.Range(0, layers.Count).Where(i => covered.Contains(spaceOf[i])).Select(i => layers[i].Cost.Gamma).ToList();
+            var marginals = covered.Select(s => BudgetCost.Marginal(graph, widths, spec.Unit, s, only < 0)).ToList();
             var start = Math.Max(gammas.Average(), CostDefaults.Gamma * 1e-3) / marginals.Average();
             var logPrice = Math.Max(Math.Log(BudgetDefaults.MinPrice), Math.Min(Math.Log(BudgetDefaults.MaxPrice), Math.Log(start)));
             return new BudgetConstraint(scope, spec, covered, only, dense, target, logPrice);
@@ -237,9 +255,10 @@ namespace PruneDsl.Game
             var projected = ProjectedWidths();
             foreach (var c in Constraints)
             {
-                c.Projected = BudgetCost.Of(_chain, projected, c.Spec.Unit, InScope(c), c.Only);
+                c.Projected = BudgetCost.Of(_graph, projected, c.Spec.Unit, InScope(c), c.Only);
                 c.LogPrice = GameEquations.PriceStep(c.LogPrice, c.Projected, c.Target, c.Spec.PriceStep);
             }
+            Leaving = Constraints.Any(c => c.Projected < c.Used);
             ApplyPrices();
         }
 
@@ -282,19 +301,30 @@ namespace PruneDsl.Game
                 using var ahead = _layers[i].Participation + _velocity[i] * horizon;
                 using var stays = ahead.ge(_layers[i].Cost.Epsilon).logical_and_(keep);
                 using var sum = stays.sum();
-                widths[_chainIndex[i]] = Math.Max(Math.Min(1, widths[_chainIndex[i]]), sum.ToInt64());
+                widths[_spaceOf[i]] = Math.Max(Math.Min(1, widths[_spaceOf[i]]), sum.ToInt64());
             }
             return widths;
         }
 
-        private bool[] InScope(BudgetConstraint c) => _chain.Select((_, l) => c.LayerIndices.Contains(l)).ToArray();
+        private bool[] InScope(BudgetConstraint c) => _graph.Spaces.Select((_, s) => c.LayerIndices.Contains(s)).ToArray();
 
         private Tensor[]? _previous;
         private Tensor[]? _velocity;
 
-        /// <summary>Whether the game should end now: every budget met and the kept set unchanged for <see cref="SettleEpochs"/>.</summary>
+        /// <summary>
+        /// Whether a kept group is on its way out at the last step: its participation, moved on by its drift for the lookahead,
+        /// falls below Epsilon (what <see cref="BudgetConstraint.Projected"/> no longer counts).
+        /// </summary>
+        public bool Leaving { get; private set; }
+
+        /// <summary>
+        /// Whether the game should end now: every budget met, and either the kept set unchanged for <see cref="SettleEpochs"/>
+        /// or a kept group on its way out (<see cref="Leaving"/>). Once the budget is met a departure only costs accuracy, and
+        /// s = 0 is absorbing: a group that crosses Epsilon while the game waits for stability does not come back, however
+        /// far the price falls (the overshoot the settle window alone let through: docs/equations.md, section 1b).
+        /// </summary>
         /// <param name="step">Participation steps done.</param>
-        public bool ReadyToSettle(long step) => SettledAt is null && Met && step - StableSince >= SettleEpochs * _stepsPerEpoch;
+        public bool ReadyToSettle(long step) => SettledAt is null && Met && (Leaving || step - StableSince >= SettleEpochs * _stepsPerEpoch);
 
         /// <summary>Records every budget's price and cost at the end of <paramref name="epoch"/>.</summary>
         /// <param name="epoch">The epoch.</param>
@@ -320,7 +350,7 @@ namespace PruneDsl.Game
                     var weakestValue = double.PositiveInfinity;
                     foreach (var l in c.LayerIndices)
                     {
-                        var layer = _layers[Array.IndexOf(_chainIndex, l)];
+                        var layer = _layers[Array.IndexOf(_spaceOf, l)];
                         using var keep = layer.KeepMask();
                         if (keep.sum().ToInt64() <= 1) continue;
                         using var masked = where(keep, layer.Participation, double.PositiveInfinity);
@@ -380,17 +410,17 @@ namespace PruneDsl.Game
         public string Describe() => string.Join("; ", Constraints.Select(c => string.Create(CultureInfo.InvariantCulture,
             $"{c.Scope}: {c.Spec.Describe()}, PriceStep {c.Spec.PriceStep:R}, SettleEpochs {c.Spec.SettleEpochs:R}, FineTuneEpochs {c.Spec.FineTuneEpochs}")));
 
-        /// <summary>The kept widths per chain layer.</summary>
+        /// <summary>The kept widths per space of the budget graph.</summary>
         private long[] KeptWidths(out bool changed)
         {
-            var widths = _chain.Select(c => c.Out).ToArray();
+            var widths = _graph.DenseWidths();
             changed = false;
             var masks = new Tensor[_layers.Count];
             for (var i = 0; i < _layers.Count; i++)
             {
                 masks[i] = _layers[i].KeepMask().DetachFromDisposeScope();
                 using var sum = masks[i].sum();
-                widths[_chainIndex[i]] = sum.ToInt64();
+                widths[_spaceOf[i]] = sum.ToInt64();
                 if (_reference is null || !Same(masks[i], _reference[i])) changed = true;
             }
             if (changed || _reference is null)
@@ -418,7 +448,7 @@ namespace PruneDsl.Game
             var widths = KeptWidths(out var changed);
             foreach (var c in Constraints)
             {
-                c.Used = BudgetCost.Of(_chain, widths, c.Spec.Unit, InScope(c), c.Only);
+                c.Used = BudgetCost.Of(_graph, widths, c.Spec.Unit, InScope(c), c.Only);
             }
             _widths = widths;
             return changed && !first;
@@ -432,8 +462,8 @@ namespace PruneDsl.Game
             {
                 foreach (var l in c.LayerIndices)
                 {
-                    var layer = _layers[Array.IndexOf(_chainIndex, l)];
-                    var gamma = c.Price * BudgetCost.Marginal(_chain, _widths, c.Spec.Unit, l, c.Only < 0);
+                    var layer = _layers[Array.IndexOf(_spaceOf, l)];
+                    var gamma = c.Price * BudgetCost.Marginal(_graph, _widths, c.Spec.Unit, l, c.Only < 0);
                     layer.Cost = layer.Cost with { Gamma = gamma };
                 }
             }

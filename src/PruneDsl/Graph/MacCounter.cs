@@ -23,15 +23,43 @@ namespace PruneDsl.Graph
         /// <param name="exampleShape">One example's shape, e.g. 1, 28, 28.</param>
         public static long Count(nn.Module<Tensor, Tensor> model, params long[] exampleShape)
         {
+            long macs = 0;
+            foreach (var (module, positions) in OutputPositions(model, exampleShape))
+            {
+                switch (module)
+                {
+                    case Conv2d conv:
+                        macs += positions * conv.weight!.shape[0] * conv.weight.shape[1] * conv.weight.shape[2] * conv.weight.shape[3];
+                        break;
+                    case Linear linear:
+                        macs += positions * linear.weight!.shape[0] * linear.weight.shape[1];
+                        break;
+                }
+            }
+            return macs;
+        }
+
+        /// <summary>
+        /// For every Conv2d and Linear that runs in one forward pass of <paramref name="model"/>: the positions each of its
+        /// output channels is computed at per example (H_out * W_out for a Conv2d, the product of the leading dimensions for
+        /// a Linear: 1 on [N, features]), from one forward pass of a zero batch of one example in eval mode and without
+        /// gradients; the model's training mode is restored afterwards, so BatchNorm statistics are not touched. A module
+        /// called more than once counts every call.
+        /// </summary>
+        /// <param name="model">The model.</param>
+        /// <param name="exampleShape">One example's shape, e.g. 1, 28, 28.</param>
+        public static IReadOnlyDictionary<nn.Module, long> OutputPositions(nn.Module<Tensor, Tensor> model, params long[] exampleShape)
+        {
             if (model is null) throw new ArgumentNullException(nameof(model));
             if (exampleShape is null || exampleShape.Length == 0) throw new ArgumentException("Give the shape of one example.", nameof(exampleShape));
             var first = model.parameters().FirstOrDefault();
             var shape = new long[exampleShape.Length + 1];
             shape[0] = 1;
             Array.Copy(exampleShape, 0, shape, 1, exampleShape.Length);
-            long macs = 0;
+            var positions = new Dictionary<nn.Module, long>(ReferenceEqualityComparer.Instance);
             var removers = new List<Action>();
             var training = model.training;
+            void Add(nn.Module module, long count) => positions[module] = positions.TryGetValue(module, out var p) ? p + count : count;
             try
             {
                 foreach (var module in model.modules())
@@ -41,15 +69,14 @@ namespace PruneDsl.Graph
                         case Conv2d conv:
                             removers.Add(conv.register_forward_hook((_, _, output) =>
                             {
-                                var perOutput = conv.weight!.shape[1] * conv.weight.shape[2] * conv.weight.shape[3];
-                                macs += output.numel() / output.shape[0] * perOutput;
+                                Add(conv, output.numel() / output.shape[0] / output.shape[1]);
                                 return output;
                             }).remove);
                             break;
                         case Linear linear:
                             removers.Add(linear.register_forward_hook((_, _, output) =>
                             {
-                                macs += output.numel() / output.shape[0] * linear.weight!.shape[1];
+                                Add(linear, output.numel() / output.shape[0] / output.shape[^1]);
                                 return output;
                             }).remove);
                             break;
@@ -59,7 +86,7 @@ namespace PruneDsl.Graph
                 using var _ = no_grad();
                 using var x = zeros(shape, dtype: first?.dtype ?? ScalarType.Float32, device: first?.device ?? CPU);
                 using var y = model.call(x);
-                return macs;
+                return positions;
             }
             finally
             {

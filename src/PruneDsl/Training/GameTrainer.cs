@@ -59,7 +59,7 @@ namespace PruneDsl.Training
             var sparse = (_model as ISparseModel)?.SparseLayers ?? Array.Empty<NmMaskedLinear>();
             var layers = _game.ParticipationLayers;
             var batchesPerEpoch = TrainingSession.CountBatches(train, _options);
-            var budget = BudgetController.Create(_model, _game, _options.Budget, batchesPerEpoch);
+            var budget = BudgetController.Create(_model, _game, _options.Budget, batchesPerEpoch, train.Inputs.shape.Skip(1).ToArray());
             var deadline = budget is null ? 0 : BudgetDeadline(budget);
             var settings = LayerSettings();
             if (budget is not null) settings = new Dictionary<string, string>(settings) { ["budget"] = budget.Describe() };

@@ -78,10 +78,10 @@ public sealed class BudgetTests
 
     // ---- the cost model, shared with PD0029 ----
 
-    private static readonly BudgetLayer[] PaperChain =
+    private static readonly BudgetGraph PaperChain = BudgetGraph.FromChain(new BudgetLayer[]
     {
         new("fc1", 784, 512, true, true), new("fc2", 512, 256, true, true), new("head", 256, 10, true, false),
-    };
+    });
 
     [Fact]
     public void Cost_model_counts_groups_parameters_and_MACs_of_the_chain_at_the_kept_widths()
@@ -93,9 +93,9 @@ public sealed class BudgetTests
         Assert.Equal(784 * 10 + 10 * 5 + 5 * 10, BudgetCost.Of(PaperChain, kept, BudgetUnit.Macs, all));
         Assert.Equal(784 * 512 + 512 * 256 + 256 * 10, BudgetCost.Dense(PaperChain, BudgetUnit.Macs, all));
         // One more fc1 neuron costs its fan-in row and bias plus its column in fc2 (5 kept rows); in MACs no bias.
-        Assert.Equal(784 + 1 + 5, BudgetCost.Marginal(PaperChain, kept, BudgetUnit.Parameters, 0, wholeChain: true));
-        Assert.Equal(10 + 10, BudgetCost.Marginal(PaperChain, kept, BudgetUnit.Macs, 1, wholeChain: true));
-        Assert.Equal(10 + 1, BudgetCost.Marginal(PaperChain, kept, BudgetUnit.Parameters, 1, wholeChain: false));
+        Assert.Equal(784 + 1 + 5, BudgetCost.Marginal(PaperChain, kept, BudgetUnit.Parameters, 0, wholeModel: true));
+        Assert.Equal(10 + 10, BudgetCost.Marginal(PaperChain, kept, BudgetUnit.Macs, 1, wholeModel: true));
+        Assert.Equal(10 + 1, BudgetCost.Marginal(PaperChain, kept, BudgetUnit.Parameters, 1, wholeModel: false));
         // fc1 at one neuron (784 + 1); fc2, not priced, keeps its 256 rows of one input and a bias; the head as declared.
         Assert.Equal(784 + 1 + 256 + 256 + 256 * 10 + 10, BudgetCost.Minimum(PaperChain, BudgetUnit.Parameters, new[] { true, false, false }));
     }
@@ -188,6 +188,38 @@ public sealed class BudgetTests
         }
         Assert.Equal(9, budget.Used);
         Assert.Equal(8, budget.Projected);
+    }
+
+    [Fact]
+    public void With_the_budget_met_a_group_on_its_way_out_ends_the_game_before_the_settle_window()
+    {
+        using var model = new BudgetedToyMlp();
+        // 4 kept of the budget's 4 (fc1: groups 0 and 1, fc2: groups 0 and 1): met from the start.
+        using (no_grad())
+        {
+            model.ParticipationLayers[0].Participation.copy_(tensor(new float[] { 1, 1, 0, 0, 0 }));
+            model.ParticipationLayers[1].Participation.copy_(tensor(new float[] { 1, 1, 0, 0 }));
+        }
+        var controller = BudgetController.Create(model, model, null, stepsPerEpoch: 100)!;
+        Assert.True(controller.Met);
+        // fc1's group 1 falls by 0.01 per step: at step 40 the lookahead still keeps it, so the game waits for its settle
+        // window (1 epoch = 100 steps); by step 70 it is on its way out (the lookahead test above), and the game ends at
+        // once, with all 4 groups still kept, instead of waiting and losing it.
+        for (var step = 1; step <= 70; step++)
+        {
+            using (no_grad()) model.ParticipationLayers[0].Participation[1] = 1 - 0.01 * step;
+            controller.Step(step);
+            if (step == 40)
+            {
+                Assert.False(controller.Leaving);
+                Assert.False(controller.ReadyToSettle(step));
+            }
+        }
+        Assert.True(controller.Leaving);
+        Assert.Equal(4, controller.Constraints[0].Used);
+        Assert.True(controller.ReadyToSettle(70));
+        controller.Settle(model, 70, forced: false);
+        Assert.Equal(new float[] { 1, 1, 0, 0, 0 }, model.ParticipationLayers[0].Participation.data<float>().ToArray());
     }
 
     [Fact]
