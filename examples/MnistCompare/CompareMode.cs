@@ -186,43 +186,62 @@ public static class CompareMode
     /// <summary>(d) evolution (replicator), pruned per layer to exactly K1 / K2 by mass, then the same fine-tune.</summary>
     private static CompareRow? Evolution(Options options, LabeledData train, LabeledData test, List<string> notes, string runs, string command)
     {
-        manual_seed(options.Seed);
+        var run = Evolve(options, options.Fc1, options.Fc2, options.EvolutionEpochsOrDefault, options.FineTuneEpochs, options.Seed, train, test, runs, command);
+        if (run is null) return null;
+        if (run.CompactionChanged is string note) notes.Add(note);
+        return new CompareRow("evolution",
+            $"(d) evolution (replicator) {run.SelectionEpochs} ep, lowest masses pruned to K1/K2, fine-tune {run.FineTuneEpochs} ep",
+            run.SelectionEpochs + run.FineTuneEpochs, options.Fc1, options.Fc2, run.Parameters, run.PrunedAccuracy, run.FinalAccuracy, run.WallSeconds);
+    }
+
+    /// <summary>What <see cref="Evolve"/> measured.</summary>
+    internal sealed record EvolutionRun(int SelectionEpochs, int FineTuneEpochs, long Parameters, double PrunedAccuracy, double FinalAccuracy,
+        double WallSeconds, string? CompactionChanged);
+
+    /// <summary>
+    /// Evolution (replicator, <see cref="EvolutionMlp"/>): <paramref name="selectionEpochs"/> epochs of selection, the lowest
+    /// masses of each layer made extinct down to exactly <paramref name="fc1"/> / <paramref name="fc2"/>, then
+    /// <paramref name="fineTune"/> fine-tune epochs; compacted. Null when the run was stopped (its checkpoint says where).
+    /// </summary>
+    internal static EvolutionRun? Evolve(Options options, int fc1, int fc2, int selectionEpochs, int fineTune, int seed,
+        LabeledData train, LabeledData test, string runs, string command)
+    {
+        manual_seed(seed);
         using var model = new EvolutionMlp();
-        var targets = new Dictionary<string, int> { ["fc1"] = options.Fc1, ["fc2"] = options.Fc2 };
+        var targets = new Dictionary<string, int> { ["fc1"] = fc1, ["fc2"] = fc2 };
         foreach (var layer in model.PopulationLayers)
             layer.Spec = layer.Spec with { TargetSparsity = (double)(layer.Count - targets[layer.Name]) / layer.Count };
         var training = options.Checkpoints.Apply(new EvolutionTrainingOptions(), "mnist-compare-evolution") with
         {
-            Epochs = options.EvolutionEpochsOrDefault,
+            Epochs = selectionEpochs,
             LearningRate = options.LearningRate,
             BatchSize = options.BatchSize,
-            Seed = options.Seed,
+            Seed = seed,
             MaxBatchesPerEpoch = options.MaxBatches,
             Scope = ThresholdScope.PerLayer,
-            FineTuneEpochs = options.FineTuneEpochs,
+            FineTuneEpochs = fineTune,
             FineTuneLearningRate = options.LearningRate,
         };
         var spec = model.PopulationLayers[0].Spec;
         AnsiConsole.Write(new Rule(string.Create(CultureInfo.InvariantCulture,
-            $"[yellow](d) evolution ({spec.Kind})[/]  mass lr {spec.LearningRate}, smoothing {spec.Smoothing}; {training.Epochs} ep selection + {training.FineTuneEpochs} ep fine-tune, pruned to {options.Fc1} / {options.Fc2}")));
+            $"[yellow]evolution ({spec.Kind})[/]  mass lr {spec.LearningRate}, smoothing {spec.Smoothing}; {training.Epochs} ep selection + {training.FineTuneEpochs} ep fine-tune, pruned to {fc1} / {fc2}, seed {seed}")));
         var progress = new SynchronousProgress<EvolutionEpochReport>(e => AnsiConsole.MarkupLineInterpolated(
             $"[grey]evolution[/] {(e.Phase == EvolutionPhase.Selection ? "epoch    " : "fine-tune")} {e.Epoch,2}  loss {e.TrainLoss:F4}  test {e.TestAccuracy:P2}  kept {string.Join(" / ", e.Layers.Select(l => $"{l.Layer} {l.Kept}"))}  {e.Elapsed:mm\\:ss}"));
         var result = ExampleRun.Train(monitor => new EvolutionTrainer(model, training).Run(train, test, progress, monitor, monitor),
-            r => r.History, Path.Combine(runs, "mnist-compare-evolution"), "MnistCompare: (d) evolution", command);
+            r => r.History, Path.Combine(runs, "mnist-compare-evolution"), "MnistCompare: evolution", command);
         if (result is null) return null;
-        var fc1 = result.Layers.Single(l => l.Layer == "fc1").Kept;
-        var fc2 = result.Layers.Single(l => l.Layer == "fc2").Kept;
-        if (fc1 != options.Fc1 || fc2 != options.Fc2)
-            throw new InvalidOperationException($"Evolution kept {fc1} / {fc2} instead of {options.Fc1} / {options.Fc2}.");
+        var kept1 = result.Layers.Single(l => l.Layer == "fc1").Kept;
+        var kept2 = result.Layers.Single(l => l.Layer == "fc2").Kept;
+        if (kept1 != fc1 || kept2 != fc2)
+            throw new InvalidOperationException($"Evolution kept {kept1} / {kept2} instead of {fc1} / {fc2}.");
         var compaction = model.Compact();
         var compacted = Evaluation.Accuracy(model, test);
-        if (Math.Abs(compacted - result.FinalAccuracy) > 1e-4)
-            notes.Add($"Compacting the evolution model changed its accuracy from {result.FinalAccuracy:P2} to {compacted:P2}.");
+        var changed = Math.Abs(compacted - result.FinalAccuracy) > 1e-4
+            ? $"Compacting the evolution model changed its accuracy from {result.FinalAccuracy:P2} to {compacted:P2}."
+            : null;
         AnsiConsole.MarkupLineInterpolated(
             $"Evolution: dense {result.DenseAccuracy:P2}, pruned {result.PrunedAccuracy:P2}, fine-tuned {result.FinalAccuracy:P2}, compacted {compacted:P2} ({compaction.ParametersAfter:N0} parameters).");
-        return new CompareRow("evolution",
-            $"(d) evolution (replicator) {training.Epochs} ep, lowest masses pruned to K1/K2, fine-tune {training.FineTuneEpochs} ep",
-            training.Epochs + training.FineTuneEpochs, fc1, fc2, compaction.ParametersAfter, result.PrunedAccuracy, result.FinalAccuracy,
-            result.WallTime.TotalSeconds);
+        return new EvolutionRun(training.Epochs, training.FineTuneEpochs, compaction.ParametersAfter, result.PrunedAccuracy, result.FinalAccuracy,
+            result.WallTime.TotalSeconds, changed);
     }
 }

@@ -17,14 +17,14 @@ namespace MnistCompare;
 /// <summary>One point of the frontier: a method at the widths the game chose for one budget, one seed.</summary>
 /// <param name="Budget">K, the hidden neurons the budget allows (of 768).</param>
 /// <param name="Seed">The seed.</param>
-/// <param name="Method">game | scratch | magnitude.</param>
+/// <param name="Method">game | scratch | magnitude | evolution.</param>
 /// <param name="Epochs">Training epochs spent in all (fine-tune included).</param>
 /// <param name="Fc1">Kept fc1 neurons.</param>
 /// <param name="Fc2">Kept fc2 neurons.</param>
 /// <param name="Parameters">Parameters of the network compacted to those widths.</param>
 /// <param name="Macs">Multiply-accumulates per example of the compacted network.</param>
 /// <param name="Accuracy">Final test accuracy.</param>
-/// <param name="AccuracyAtSettle">The game: test accuracy when the game ended (before the fine-tune); magnitude: right after pruning.</param>
+/// <param name="AccuracyAtSettle">The game: test accuracy when the game ended (before the fine-tune); magnitude and evolution: right after pruning.</param>
 /// <param name="SettledEpoch">The game: the epoch in which it ended.</param>
 /// <param name="Forced">The game: whether its deadline ended it.</param>
 /// <param name="WallSeconds">Wall time of the row.</param>
@@ -42,8 +42,8 @@ public sealed record FrontierSummary(IReadOnlyList<int> Budgets, IReadOnlyList<i
 
 /// <summary>
 /// The accuracy-sparsity frontier: for each budget, the game with <c>Budget = Keep K</c> picks its widths, and at exactly
-/// those widths a 784-K1-K2-10 network trained from scratch and a dense network pruned by magnitude and fine-tuned, each
-/// for the game's total epochs. Writes a Markdown table and two plots (accuracy against sparsity and against MACs).
+/// those widths a 784-K1-K2-10 network trained from scratch, a dense network pruned by magnitude and fine-tuned, and
+/// evolution (replicator) pruned by mass and fine-tuned, each for the game's total epochs. Writes a Markdown table and two plots (accuracy against sparsity and against MACs).
 /// </summary>
 public static class FrontierMode
 {
@@ -103,6 +103,11 @@ public static class FrontierMode
                 rows.Add(new FrontierRow(budget, seed, "magnitude", options.GameEpochs, game.Fc1, game.Fc2, Mlp.ParameterCount(game.Fc1, game.Fc2),
                     Macs(game.Fc1, game.Fc2), final, pruned, null, null, clock.Elapsed.TotalSeconds + denseSeconds));
                 Write(options, rows, runs, command, included);
+                // Evolution at the same widths: selection for the epochs magnitude trains dense, then the same fine-tune.
+                if (CompareMode.Evolve(options, game.Fc1, game.Fc2, magnitudeDense, options.FineTuneEpochs, seed, train, test, runs, command) is { } evolution)
+                    rows.Add(new FrontierRow(budget, seed, "evolution", options.GameEpochs, game.Fc1, game.Fc2, evolution.Parameters,
+                        Macs(game.Fc1, game.Fc2), evolution.FinalAccuracy, evolution.PrunedAccuracy, null, null, evolution.WallSeconds));
+                Write(options, rows, runs, command, included);
             }
         }
         return Write(options, rows, runs, command, included);
@@ -157,7 +162,7 @@ public static class FrontierMode
         File.WriteAllText(Path.Combine(folder, "frontier.md"), Table(summary));
         // After every budget, so that a run stopped early leaves every row it finished (for --include).
         File.WriteAllText(Path.Combine(folder, "frontier.json"), System.Text.Json.JsonSerializer.Serialize(summary, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-        var methods = new[] { ("game", "the game under [Budget]"), ("magnitude", "magnitude-L2 + fine-tune"), ("scratch", "from scratch") };
+        var methods = new[] { ("game", "the game under [Budget]"), ("magnitude", "magnitude-L2 + fine-tune"), ("evolution", "evolution (replicator) + fine-tune"), ("scratch", "from scratch") };
         var series = methods.Select(m => new PointSeries(m.Item2, Means(rows, m.Item1).Select(p => (100 * p.Sparsity, 100 * p.Accuracy)).ToList())).ToList();
         series.Add(new PointSeries("paper (arXiv 2512.22106, its table)", Paper.Select(p => (100 * p.Sparsity, 100 * p.Accuracy)).ToList(), Joined: false));
         RunPlots.Points(series, "MNIST 784-512-256-10: test accuracy against hidden neurons pruned", "hidden neurons pruned (%)", "test accuracy (%)",
@@ -179,18 +184,19 @@ public static class FrontierMode
         var b = new StringBuilder();
         foreach (var earlier in s.Included ?? Array.Empty<string>()) b.AppendLine($"Rows from: `{earlier}`.").AppendLine();
         b.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Command: `{s.Command}`. Every method trains {s.GameEpochs} epochs in all: the game ends by epoch {s.GameEpochs - s.GameFineTuneEpochs} (kept set unchanged for {s.SettleEpochs} epoch(s) with the budget met, or the deadline) and fine-tunes the rest; magnitude: {s.DenseEpochs} dense epochs, prune, {s.FineTuneEpochs} fine-tune epochs; scratch: {s.GameEpochs} epochs at the game's widths."));
+            $"Command: `{s.Command}`. Every method trains {s.GameEpochs} epochs in all: the game ends by epoch {s.GameEpochs - s.GameFineTuneEpochs} (kept set unchanged for {s.SettleEpochs} epoch(s) with the budget met, or the deadline) and fine-tunes the rest; magnitude: {s.DenseEpochs} dense epochs, prune, {s.FineTuneEpochs} fine-tune epochs; evolution: {s.DenseEpochs} selection epochs, the lowest masses pruned, {s.FineTuneEpochs} fine-tune epochs; scratch: {s.GameEpochs} epochs at the game's widths."));
         b.AppendLine();
-        b.AppendLine("| budget K (pruned) | seed | kept fc1 / fc2 | MACs | game: at settle (epoch) | game: final | magnitude + fine-tune | from scratch |");
-        b.AppendLine("| --- | --- | --- | ---: | --- | --- | --- | --- |");
+        b.AppendLine("| budget K (pruned) | seed | kept fc1 / fc2 | MACs | game: at settle (epoch) | game: final | magnitude + fine-tune | evolution + fine-tune | from scratch |");
+        b.AppendLine("| --- | --- | --- | ---: | --- | --- | --- | --- | --- |");
         foreach (var group in s.Rows.GroupBy(r => (r.Budget, r.Seed)).OrderByDescending(g => g.Key.Budget).ThenBy(g => g.Key.Seed))
         {
             var game = group.FirstOrDefault(r => r.Method == "game");
             var magnitude = group.FirstOrDefault(r => r.Method == "magnitude");
             var scratch = group.FirstOrDefault(r => r.Method == "scratch");
+            var evolution = group.FirstOrDefault(r => r.Method == "evolution");
             if (game is null) continue;
             b.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {group.Key.Budget} ({100 * (1 - group.Key.Budget / 768.0):F2}%) | {group.Key.Seed} | {game.Fc1} / {game.Fc2} | {game.Macs:N0} | {Percent(game.AccuracyAtSettle)} ({game.SettledEpoch}{(game.Forced == true ? ", deadline" : "")}) | **{Percent(game.Accuracy)}** | {Percent(magnitude?.Accuracy)} | {Percent(scratch?.Accuracy)} |"));
+                $"| {group.Key.Budget} ({100 * (1 - group.Key.Budget / 768.0):F2}%) | {group.Key.Seed} | {game.Fc1} / {game.Fc2} | {game.Macs:N0} | {Percent(game.AccuracyAtSettle)} ({game.SettledEpoch}{(game.Forced == true ? ", deadline" : "")}) | **{Percent(game.Accuracy)}** | {Percent(magnitude?.Accuracy)} | {Percent(evolution?.Accuracy)} | {Percent(scratch?.Accuracy)} |"));
         }
         return b.ToString();
     }
