@@ -390,6 +390,31 @@ namespace PruneDsl.Game
             values["budget.stable_since"] = StableSince;
             values["budget.settled_at"] = SettledAt ?? -1;
             values["budget.forced"] = Forced ? 1 : 0;
+            foreach (var p in _prices)
+            {
+                var key = string.Create(CultureInfo.InvariantCulture, $"{PricePrefix}{p.Epoch}.{p.Scope}.");
+                values[key + "price"] = p.Price;
+                values[key + "used"] = p.Used;
+                values[key + "target"] = p.Target;
+            }
+        }
+
+        private const string PricePrefix = "budget.epoch.";
+
+        /// <summary>The price points <see cref="WriteTo"/> wrote, in epoch order.</summary>
+        private static IEnumerable<BudgetPricePoint> ReadPrices(IReadOnlyDictionary<string, double> values)
+        {
+            foreach (var (key, price) in values.Where(v => v.Key.StartsWith(PricePrefix, StringComparison.Ordinal) && v.Key.EndsWith(".price", StringComparison.Ordinal))
+                         .Select(v => (v.Key, v.Value)).ToList())
+            {
+                var rest = key.Substring(PricePrefix.Length, key.Length - PricePrefix.Length - ".price".Length);
+                var dot = rest.IndexOf('.');
+                if (dot <= 0 || !int.TryParse(rest.Substring(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)) continue;
+                var stem = key.Substring(0, key.Length - "price".Length);
+                yield return new BudgetPricePoint(epoch, rest.Substring(dot + 1), price,
+                    values.TryGetValue(stem + "used", out var used) ? used : double.NaN,
+                    values.TryGetValue(stem + "target", out var target) ? target : double.NaN);
+            }
         }
 
         /// <summary>Restores the state <see cref="WriteTo"/> wrote (after a checkpoint's tensors were loaded).</summary>
@@ -401,10 +426,54 @@ namespace PruneDsl.Game
             if (values.TryGetValue("budget.stable_since", out var since)) StableSince = (long)since;
             if (values.TryGetValue("budget.settled_at", out var at) && at >= 0) SettledAt = (long)at;
             if (values.TryGetValue("budget.forced", out var forced)) Forced = forced != 0;
+            var order = Constraints.Select(c => c.Scope).ToList();
+            _prices.Clear();
+            _prices.AddRange(ReadPrices(values).OrderBy(p => p.Epoch).ThenBy(p => order.IndexOf(p.Scope)));
             _reference = null;
             Measure();
             ApplyPrices();
         }
+
+        /// <summary>
+        /// The drift state of the lookahead (each participation at the last step and its averaged change per step), for a
+        /// checkpoint: with it a resumed run prices exactly as the uninterrupted one. Empty before the first step.
+        /// </summary>
+        internal IEnumerable<(string Name, Tensor Tensor)> StateTensors()
+        {
+            if (_previous is null || _velocity is null) yield break;
+            for (var i = 0; i < _layers.Count; i++)
+            {
+                yield return (StateName(i, "previous"), _previous[i]);
+                yield return (StateName(i, "velocity"), _velocity[i]);
+            }
+        }
+
+        /// <summary>Refuses a checkpoint whose drift state does not fit the game layers (before anything is loaded).</summary>
+        /// <param name="contents">The checkpoint.</param>
+        internal void ValidateState(Checkpoints.CheckpointContents contents)
+        {
+            for (var i = 0; i < _layers.Count; i++)
+                foreach (var part in new[] { "previous", "velocity" })
+                    if (contents.Tensors.TryGetValue(StateName(i, part), out var t) && !t.shape.SequenceEqual(_layers[i].Participation.shape))
+                        throw new Checkpoints.CheckpointException(contents.Path,
+                            $"the budget's drift state '{StateName(i, part)}' has shape [{string.Join(", ", t.shape)}], but layer '{_layers[i].Name}' has {_layers[i].Participation.shape[0]} groups.");
+        }
+
+        /// <summary>Restores the drift state <see cref="StateTensors"/> wrote (none: the drift average starts afresh, as at step 0).</summary>
+        /// <param name="contents">The checkpoint.</param>
+        internal void RestoreState(Checkpoints.CheckpointContents contents)
+        {
+            if (!contents.Tensors.ContainsKey(StateName(0, "previous")))
+            {
+                _previous = _velocity = null;
+                return;
+            }
+            using var _ = no_grad();
+            _previous = _layers.Select((l, i) => contents.Tensor(StateName(i, "previous")).to(l.Participation.dtype).clone().DetachFromDisposeScope()).ToArray();
+            _velocity = _layers.Select((l, i) => contents.Tensor(StateName(i, "velocity")).to(l.Participation.dtype).clone().DetachFromDisposeScope()).ToArray();
+        }
+
+        private string StateName(int layer, string part) => $"budget/{_layers[layer].Name}/{part}";
 
         /// <summary>The budgets as invariant text, for the checkpoint's settings (a run resumes only under the same budgets).</summary>
         public string Describe() => string.Join("; ", Constraints.Select(c => string.Create(CultureInfo.InvariantCulture,

@@ -66,7 +66,7 @@ namespace PruneDsl.Training
             var session = new TrainingSession(_model, _options, "game", "participation", layers,
                 gate => ((ParticipationLayer)gate).Cost.Epsilon, settings, _options.Epochs, batchesPerEpoch, steps, warnings);
             session.CheckLabelsAtFirstForward(test, "test data");
-            session.ExtraTensors = () => SparseState(sparse);
+            session.ExtraTensors = () => SparseState(sparse).Concat(budget?.StateTensors() ?? Enumerable.Empty<(string, Tensor)>());
             _model.train();
 
             var start = new ResumePoint(TrainingPhase.Training, 1, 0, 0);
@@ -74,7 +74,9 @@ namespace PruneDsl.Training
             {
                 if (saved is not null)
                 {
-                    start = session.Commit(saved, optimizer, CreateOptimizer, generator, c => ValidateSparseState(c, sparse), c => RestoreSparseState(c, sparse));
+                    start = session.Commit(saved, optimizer, CreateOptimizer, generator,
+                        c => { ValidateSparseState(c, sparse); budget?.ValidateState(c); },
+                        c => { RestoreSparseState(c, sparse); budget?.RestoreState(c); });
                     budget?.ReadFrom(session.Values);
                     epochs.AddRange(session.History.Epochs.Select(e => new EpochReport(e.Epoch, e.TrainLoss, e.TestAccuracy,
                         e.Layers.Select(l => new LayerState(l.Layer, l.Groups, l.Kept, l.Mean, l.ConditionNumber ?? double.NaN)).ToList(),

@@ -27,11 +27,18 @@ public class CheckpointTests
         Epochs = 3, BatchSize = 32, Seed = 7, CertificateBatches = 2, CheckpointDirectory = folder, CheckpointEvery = every,
     };
 
+    /// <summary>A budget of 20 of the 28 groups with a fast price; the game ends by epoch 2 at the latest.</summary>
+    private static readonly PruneDsl.Spec.BudgetSpec Budget = new(Keep: 20, PriceStep: 0.05, SettleEpochs: 0, FineTuneEpochs: 1);
+
     [Theory]
-    [InlineData(10)] // mid-epoch (epoch 2, batch 3)
-    [InlineData(14)] // at an epoch's end, before its report
-    public void A_game_resumed_from_a_checkpoint_ends_bit_for_bit_where_the_uninterrupted_run_ends(int stopAt)
+    [InlineData(10, false)] // mid-epoch (epoch 2, batch 3)
+    [InlineData(14, false)] // at an epoch's end, before its report
+    [InlineData(10, true)] // under a budget: its price, state and drift average resume too
+    public void A_game_resumed_from_a_checkpoint_ends_bit_for_bit_where_the_uninterrupted_run_ends(int stopAt, bool budget)
     {
+        GameTrainingOptions GameOptions(string folder, int every = 0) =>
+            CheckpointTests.GameOptions(folder, every) with { Budget = budget ? Budget : null };
+
         using var threads = new OneThread();
         using var straightFolder = new TempFolder("straight");
         using var resumedFolder = new TempFolder("resumed");
@@ -65,6 +72,7 @@ public class CheckpointTests
         {
             Assert.Equal(left.Tensors.Keys.OrderBy(k => k), right.Tensors.Keys.OrderBy(k => k));
             Assert.Contains("nm/head/mask", left.Tensors.Keys);
+            if (budget) Assert.Contains("budget/fc1/velocity", left.Tensors.Keys);
             foreach (var (name, tensor) in left.Tensors) Assert.True(TrainingData.BitEqual(tensor, right.Tensors[name]), $"checkpoint tensor '{name}' differs");
             Assert.Equal(left.Blob("optimizer"), right.Blob("optimizer"));
             Assert.Equal(left.Header.Position, right.Header.Position);
@@ -74,6 +82,11 @@ public class CheckpointTests
         Assert.Equal(a.Layers.Select(l => l.Kept), c.Layers.Select(l => l.Kept));
         Assert.Equal(a.Histogram.Counts, c.Histogram.Counts);
         Assert.Equal(a.Certificate.MaxGain, c.Certificate.MaxGain);
+        if (budget)
+        {
+            Assert.Equal(a.Budget!.Prices.Select(p => p.Price), c.Budget!.Prices.Select(p => p.Price));
+            Assert.Equal(a.Budget.SettledStep, c.Budget.SettledStep);
+        }
         // The resumed run's history is whole: every epoch, every trajectory sample, and the checkpoints of both sessions.
         Assert.Equal(3, c.History.Epochs.Count);
         Assert.Equal(a.History.Trajectories.Select(t => t.Samples.Count), c.History.Trajectories.Select(t => t.Samples.Count));
