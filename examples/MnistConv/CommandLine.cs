@@ -20,6 +20,7 @@ public sealed record Options
     public int FineTuneEpochs { get; init; } = 2;
     public int BatchSize { get; init; } = 128;
     public double LearningRate { get; init; } = 1e-3;
+    public double LearningRateDecay { get; init; } = 1;
     public double WeightDecay { get; init; } = 5e-4;
     public long Seed { get; init; } = 1;
     public int? TrainLimit { get; init; }
@@ -53,6 +54,7 @@ public static class CommandLine
                     case "--finetune": o = o with { FineTuneEpochs = Arguments.PositiveInt(Next(), "--finetune") }; break;
                     case "--batch": o = o with { BatchSize = Arguments.PositiveInt(Next(), "--batch") }; break;
                     case "--lr": o = o with { LearningRate = Arguments.PositiveNumber(Next(), "--lr") }; break;
+                    case "--lr-decay": o = o with { LearningRateDecay = Arguments.PositiveNumber(Next(), "--lr-decay") }; break;
                     case "--weight-decay": o = o with { WeightDecay = Arguments.Number(Next(), "--weight-decay") }; break;
                     case "--seed": o = o with { Seed = Arguments.PositiveInt(Next(), "--seed") }; break;
                     case "--train-limit": o = o with { TrainLimit = Arguments.PositiveInt(Next(), "--train-limit") }; break;
@@ -92,6 +94,7 @@ public static class CommandLine
           --budget-macs F       add a game row under [Budget(KeepFraction = F, Unit = Macs)]: at most F of the dense MACs,
                                 the price found by dual ascent, the last --finetune epochs a fine-tune (the rows after it use its widths)
           --settle-epochs E     the budget's SettleEpochs (default 1)
+          --lr-decay D          every row's weight learning rate is multiplied by D each epoch (default 1: constant)
           --train-limit N       train on the first N images (default: all 60,000)
           --batch, --lr, --weight-decay, --seed, --data DIR, --json PATH, --cache DIR
         Dense checkpoints are cached per epoch under runs/mnistconv.

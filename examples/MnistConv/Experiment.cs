@@ -87,7 +87,7 @@ public static class Experiment
         }
         magnitude.Compact();
         var pruned = Evaluation.Accuracy((nn.Module<Tensor, Tensor>)magnitude, test);
-        Train(magnitude, train, monitor, o, o.FineTuneEpochs, "magnitude fine-tune");
+        Train(magnitude, train, monitor, o, o.FineTuneEpochs, "magnitude fine-tune", rateEpochOffset: o.Epochs - o.FineTuneEpochs);
         rows.Add(Measure("magnitude to the game's widths + fine-tune", o.Epochs, magnitude, test, clock.Elapsed,
             FormattableString.Invariant($"{o.Epochs - o.FineTuneEpochs} dense + {o.FineTuneEpochs} fine-tune epochs; {pruned:P2} before the fine-tune")));
 
@@ -112,7 +112,7 @@ public static class Experiment
             foreach (var layer in game.ParticipationLayers) layer.Cost = cost(layer.Cost);
         var gameOptions = new GameTrainingOptions
         {
-            Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, WeightDecay = o.WeightDecay, Seed = o.Seed,
+            Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.LearningRate, LearningRateDecay = o.LearningRateDecay, WeightDecay = o.WeightDecay, Seed = o.Seed,
             ProbeConditionNumbers = false, Budget = budget,
         };
         var run = new GameTrainer((nn.Module<Tensor, Tensor>)game, gameOptions).Run(train, monitor,
@@ -138,7 +138,7 @@ public static class Experiment
     {
         Directory.CreateDirectory(o.CacheDirectory);
         string Path(int e) => System.IO.Path.Combine(o.CacheDirectory,
-            FormattableString.Invariant($"{o.Net.ToString().ToLowerInvariant()}-dense-seed{o.Seed}-n{train.Count}-b{o.BatchSize}-lr{o.LearningRate:G3}-wd{o.WeightDecay:G3}-epoch{e}.dat"));
+            FormattableString.Invariant($"{o.Net.ToString().ToLowerInvariant()}-dense-seed{o.Seed}-n{train.Count}-b{o.BatchSize}-lr{o.LearningRate:G3}{(o.LearningRateDecay == 1 ? "" : $"x{o.LearningRateDecay:G3}")}-wd{o.WeightDecay:G3}-epoch{e}.dat"));
         manual_seed(o.Seed);
         var model = Create(o);
         var module = (nn.Module)model;
@@ -155,18 +155,21 @@ public static class Experiment
     }
 
     /// <summary>
-    /// Adam with the game rows' learning rate and weight decay over seeded shuffles, cross-entropy, gates not stepped (they
-    /// stay 1, or are gone after compaction); one line per epoch.
+    /// Adam with the game rows' learning rate (and its decay: epoch e of the run at rate * decay^(e-1), the fine-tune's epochs
+    /// counted after the <paramref name="rateEpochOffset"/> dense ones) and weight decay over seeded shuffles, cross-entropy,
+    /// gates not stepped (they stay 1, or are gone after compaction); one line per epoch.
     /// </summary>
-    private static void Train(IConvNet model, LabeledData train, LabeledData test, Options o, int epochs, string label, int firstEpoch = 1, Action<int>? save = null)
+    private static void Train(IConvNet model, LabeledData train, LabeledData test, Options o, int epochs, string label, int firstEpoch = 1, Action<int>? save = null,
+        int rateEpochOffset = 0)
     {
         var module = (nn.Module<Tensor, Tensor>)model;
-        var settings = new GameTrainingOptions { LearningRate = o.LearningRate, WeightDecay = o.WeightDecay };
+        var settings = new GameTrainingOptions { LearningRate = o.LearningRate, LearningRateDecay = o.LearningRateDecay, WeightDecay = o.WeightDecay };
         using var optimizer = settings.CreateOptimizer(module.parameters());
         var clock = Stopwatch.StartNew();
         for (var e = firstEpoch; e < firstEpoch + epochs; e++)
         {
             module.train();
+            settings.ApplyLearningRate(optimizer, rateEpochOffset + e);
             using var generator = new Generator((ulong)(o.Seed * 7919 + e));
             var trainLoss = TrainingLoop.RunPlainEpoch(module, optimizer, train, o.BatchSize, generator);
             save?.Invoke(e);

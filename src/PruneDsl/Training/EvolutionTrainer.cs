@@ -74,6 +74,7 @@ namespace PruneDsl.Training
                         if (saved is not null) start = Resume(session, saved, optimizer, null, generator, epochs);
                         for (var epoch = start?.Epoch ?? 1; epoch <= _options.Epochs; epoch++)
                         {
+                            _options.ApplyLearningRate(optimizer, epoch);
                             var loss = TrainEpoch(session, optimizer, train, generator, epoch, selection: true, epoch == start?.Epoch ? start : null);
                             epochs.Add(Report(session, EvolutionPhase.Selection, epoch, loss, test, clock, progress));
                         }
@@ -107,6 +108,7 @@ namespace PruneDsl.Training
                         session.SaveCheckpointAtEpochStart(optimizer, generator, TrainingPhase.FineTune, _options.Epochs + 1);
                     for (var epoch = start?.Epoch ?? _options.Epochs + 1; epoch <= _options.Epochs + _options.FineTuneEpochs; epoch++)
                     {
+                        _options.ApplyLearningRate(optimizer, epoch, _options.FineTuneLearningRate);
                         var loss = TrainEpoch(session, optimizer, train, generator, epoch, selection: false, epoch == start?.Epoch ? start : null);
                         epochs.Add(Report(session, EvolutionPhase.FineTune, epoch, loss, test, clock, progress));
                     }

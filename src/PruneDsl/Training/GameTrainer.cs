@@ -88,6 +88,7 @@ namespace PruneDsl.Training
             {
                 for (var epoch = start.Epoch; epoch <= _options.Epochs; epoch++)
                 {
+                    _options.ApplyLearningRate(optimizer, epoch);
                     var updateParticipations = epoch > _options.ParticipationWarmupEpochs;
                     var settledBefore = budget?.SettledAt is not null;
                     var currentEpoch = epoch;

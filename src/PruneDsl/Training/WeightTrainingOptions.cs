@@ -21,6 +21,33 @@ namespace PruneDsl.Training
         /// <summary>Weight learning rate.</summary>
         public double LearningRate { get; init; } = 1e-3;
 
+        /// <summary>
+        /// Per-epoch decay of the weights' learning rate: epoch <c>e</c> (counted from 1 over the whole run, fine-tune
+        /// included) trains at <c>rate * LearningRateDecay^(e - 1)</c> (<see cref="LearningRateAt"/>). In (0, 1]; 1, the
+        /// default, keeps the rate constant. The participations' and masses' steps are not decayed.
+        /// </summary>
+        public double LearningRateDecay { get; init; } = 1;
+
+        /// <summary>The weights' learning rate in <paramref name="epoch"/> (1-based): <paramref name="rate"/> (default <see cref="LearningRate"/>) times <see cref="LearningRateDecay"/>^(epoch - 1).</summary>
+        /// <param name="epoch">The epoch, from 1.</param>
+        /// <param name="rate">The undecayed rate (a fine-tune's), or null for <see cref="LearningRate"/>.</param>
+        public double LearningRateAt(int epoch, double? rate = null) => (rate ?? LearningRate) * Math.Pow(LearningRateDecay, Math.Max(0, epoch - 1));
+
+        /// <summary>
+        /// Sets <paramref name="optimizer"/>'s learning rate for <paramref name="epoch"/> (<see cref="LearningRateAt"/>); a no-op
+        /// when <see cref="LearningRateDecay"/> is 1. The trainers call it at the start of every epoch, so a resumed run trains
+        /// at the rate of the epoch it resumes in.
+        /// </summary>
+        /// <param name="optimizer">The weights' optimizer.</param>
+        /// <param name="epoch">The epoch, from 1.</param>
+        /// <param name="rate">The undecayed rate, or null for <see cref="LearningRate"/>.</param>
+        public void ApplyLearningRate(TorchSharp.torch.optim.Optimizer optimizer, int epoch, double? rate = null)
+        {
+            if (LearningRateDecay == 1) return;
+            var lr = LearningRateAt(epoch, rate);
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        }
+
         /// <summary>Momentum (SGD only).</summary>
         public double Momentum { get; init; } = 0.9;
 
@@ -99,6 +126,7 @@ namespace PruneDsl.Training
             yield return Setting(nameof(WeightDecay), WeightDecay);
             yield return Setting(nameof(Seed), Seed);
             yield return Setting(nameof(MaxBatchesPerEpoch), MaxBatchesPerEpoch);
+            if (LearningRateDecay != 1) yield return Setting(nameof(LearningRateDecay), LearningRateDecay);
         }
 
         /// <summary>One named setting as invariant text (null as "none").</summary>
@@ -116,6 +144,8 @@ namespace PruneDsl.Training
             if (Epochs < 1) throw new ArgumentException($"Epochs must be at least 1; got {Epochs}.");
             if (BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1; got {BatchSize}.");
             CheckRate(LearningRate, nameof(LearningRate));
+            if (!(LearningRateDecay > 0 && LearningRateDecay <= 1))
+                throw new ArgumentException($"LearningRateDecay must lie in (0, 1] (1: a constant rate); got {LearningRateDecay}.");
             if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
                 throw new ArgumentException($"WeightDecay must be a finite number >= 0; got {WeightDecay}.");
             if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentException($"Momentum must lie in [0, 1); got {Momentum}.");
