@@ -283,7 +283,9 @@ namespace PruneDsl.Spec
                 var perPair = unit == BudgetUnit.Macs ? term.MacsPerPair : term.ParamsPerPair;
                 if (term.OutSpace == space)
                     c += InputWidth(graph, kept, term) * perPair + (unit == BudgetUnit.Parameters ? term.ParamsPerOut : 0);
-                if (!wholeModel) continue;
+                // The readers of the space: every one for a class-level budget; for a field-level budget only its own
+                // producers (a layer whose input is its own space, as in y = x + conv(x)).
+                if (!wholeModel && term.OutSpace != space) continue;
                 foreach (var part in term.InSpaces)
                     if (part == space) c += term.ColumnsPerChannel * OutputWidth(graph, kept, term) * perPair;
             }

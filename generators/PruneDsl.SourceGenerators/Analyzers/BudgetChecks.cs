@@ -75,7 +75,7 @@ namespace PruneDsl.SourceGenerators.Analyzers
             // Read here for the Linear chain only; a model with channel groups on convolutions is checked by the runtime
             // (BudgetController.Create, the same rule), where the convolutions' output sizes are known.
             var index = model.LinearFields.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, SymbolEqualityComparer.Default);
-            if (game.Any(f => !index.ContainsKey(f.Field))) return;
+            if (game.Any(f => !index.ContainsKey(f.Field)) || HasWeightsBesideLinears(model)) return;
             var chain = Chain(model, shapes);
             if (chain is null) return;
             if (model.Budget is not null && valid.Contains(model.Budget))
@@ -105,6 +105,16 @@ namespace PruneDsl.SourceGenerators.Analyzers
             var location = AttributeSyntaxLookup.Location(attribute, cancellationToken);
             if (location is not null) report(Diagnostic.Create(descriptor, location, arguments));
         }
+
+        /// <summary>
+        /// Whether the runtime's cost model would count layers the Linear chain does not hold: a Conv2d field, or a field
+        /// that may hold one (a Sequential, a module list or dictionary, a module class of the user's).
+        /// </summary>
+        private static bool HasWeightsBesideLinears(ModelConfiguration model) =>
+            model.Type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic).Any(f =>
+                f.Type is INamedTypeSymbol type && !AttributeNames.IsLinear(type)
+                && (AttributeNames.IsConv2d(type) || AttributeNames.IsSequential(type) || type.Name is "ModuleList" or "ModuleDict"
+                    || (AttributeNames.IsModule(type) && type.ContainingNamespace?.ToDisplayString().StartsWith("TorchSharp", StringComparison.Ordinal) != true)));
 
         private static bool NamesGamma(AttributeData cost) =>
             SettingsReader.NamedSettings(cost).Any(a => a.Key == nameof(CostSpec.Gamma));

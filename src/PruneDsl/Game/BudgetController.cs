@@ -184,7 +184,7 @@ namespace PruneDsl.Game
             if (model is Graph.IChannelPlanModel planned)
             {
                 var macs = new[] { classBudget }.Concat(own).Any(b => b?.Unit == BudgetUnit.Macs);
-                graph = PlanBudgetGraph.Build(planned.ChannelPlan, model, layers, macs ? exampleShape : null, out spaceOf);
+                graph = PlanBudgetGraph.Build(planned.ChannelPlan, model, layers, macs, exampleShape, out spaceOf);
                 if (macs && !PlanBudgetGraph.CountsMacs(graph))
                     throw new ArgumentException($"A budget of '{name}' counts MACs, and its convolutions' output sizes are unknown: pass the shape of one example (GameTrainer does), or declare the input shape in the channel plan.", nameof(exampleShape));
             }
@@ -390,14 +390,18 @@ namespace PruneDsl.Game
             values["budget.stable_since"] = StableSince;
             values["budget.settled_at"] = SettledAt ?? -1;
             values["budget.forced"] = Forced ? 1 : 0;
-            foreach (var p in _prices)
+            for (var k = _pricesWritten; k < _prices.Count; k++)
             {
+                var p = _prices[k];
                 var key = string.Create(CultureInfo.InvariantCulture, $"{PricePrefix}{p.Epoch}.{p.Scope}.");
                 values[key + "price"] = p.Price;
                 values[key + "used"] = p.Used;
                 values[key + "target"] = p.Target;
             }
+            _pricesWritten = _prices.Count;
         }
+
+        private int _pricesWritten; // price points already in the session's values (they never change once recorded)
 
         private const string PricePrefix = "budget.epoch.";
 
@@ -429,6 +433,7 @@ namespace PruneDsl.Game
             var order = Constraints.Select(c => c.Scope).ToList();
             _prices.Clear();
             _prices.AddRange(ReadPrices(values).OrderBy(p => p.Epoch).ThenBy(p => order.IndexOf(p.Scope)));
+            _pricesWritten = _prices.Count;
             _reference = null;
             Measure();
             ApplyPrices();
@@ -452,6 +457,11 @@ namespace PruneDsl.Game
         /// <param name="contents">The checkpoint.</param>
         internal void ValidateState(Checkpoints.CheckpointContents contents)
         {
+            var names = Enumerable.Range(0, _layers.Count).SelectMany(i => new[] { StateName(i, "previous"), StateName(i, "velocity") }).ToList();
+            var present = names.Count(contents.Tensors.ContainsKey);
+            if (present != 0 && present != names.Count)
+                throw new Checkpoints.CheckpointException(contents.Path,
+                    $"the budget's drift state is incomplete: it has {present} of the {names.Count} tensors 'budget/<layer>/previous|velocity' the game layers need ({string.Join(", ", names.Where(n => !contents.Tensors.ContainsKey(n)).Take(3))} missing).");
             for (var i = 0; i < _layers.Count; i++)
                 foreach (var part in new[] { "previous", "velocity" })
                     if (contents.Tensors.TryGetValue(StateName(i, part), out var t) && !t.shape.SequenceEqual(_layers[i].Participation.shape))
@@ -469,8 +479,8 @@ namespace PruneDsl.Game
                 return;
             }
             using var _ = no_grad();
-            _previous = _layers.Select((l, i) => contents.Tensor(StateName(i, "previous")).to(l.Participation.dtype).clone().DetachFromDisposeScope()).ToArray();
-            _velocity = _layers.Select((l, i) => contents.Tensor(StateName(i, "velocity")).to(l.Participation.dtype).clone().DetachFromDisposeScope()).ToArray();
+            _previous = _layers.Select((l, i) => contents.Tensor(StateName(i, "previous")).to(l.Participation.dtype, l.Participation.device).clone().DetachFromDisposeScope()).ToArray();
+            _velocity = _layers.Select((l, i) => contents.Tensor(StateName(i, "velocity")).to(l.Participation.dtype, l.Participation.device).clone().DetachFromDisposeScope()).ToArray();
         }
 
         private string StateName(int layer, string part) => $"budget/{_layers[layer].Name}/{part}";

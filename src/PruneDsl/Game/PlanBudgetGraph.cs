@@ -19,10 +19,12 @@ namespace PruneDsl.Game
         /// <param name="plan">The model's channel plan.</param>
         /// <param name="model">The model.</param>
         /// <param name="layers">The game layers (their names are the plan's space names).</param>
+        /// <param name="countMacs">Whether MACs are counted: only then does the probe pass run (and layers that forward does
+        /// not run are left out); parameters and groups need no probe.</param>
         /// <param name="exampleShape">One example's shape for the probe pass, or null (the plan's declared input shape, else
-        /// every layer counted at one position: right for MLPs, and for parameters and groups of any model).</param>
+        /// every Linear counted at one position and every convolution's MACs unknown: <see cref="CountsMacs"/>).</param>
         /// <param name="spaceOf">Per game layer: its space's index.</param>
-        public static BudgetGraph Build(ChannelPlan plan, nn.Module model, IReadOnlyList<ParticipationLayer> layers, long[]? exampleShape, out int[] spaceOf)
+        public static BudgetGraph Build(ChannelPlan plan, nn.Module model, IReadOnlyList<ParticipationLayer> layers, bool countMacs, long[]? exampleShape, out int[] spaceOf)
         {
             var spaces = plan.Spaces;
             var index = new Dictionary<string, int>();
@@ -38,16 +40,17 @@ namespace PruneDsl.Game
             var consumers = new Dictionary<nn.Module, ChannelConsumer>(ReferenceEqualityComparer.Instance);
             foreach (var consumer in plan.Consumers) consumers[consumer.Module] = consumer;
 
-            var shape = exampleShape ?? plan.InputShape?.ToArray();
+            var shape = countMacs ? exampleShape ?? plan.InputShape?.ToArray() : null;
             IReadOnlyDictionary<nn.Module, long>? positions = shape is not null && model is nn.Module<Tensor, Tensor> forward
                 ? MacCounter.OutputPositions(forward, shape)
                 : null;
             var budgetSpaces = spaces.Select((s, i) => new BudgetSpace(s.Name, s.Width ?? 0, gated.Contains(i))).ToArray();
 
             var terms = new List<BudgetTerm>();
+            var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
             foreach (var (name, module) in model.named_modules())
             {
-                if (module is not (Conv2d or Linear)) continue;
+                if (module is not (Conv2d or Linear) || !seen.Add(module)) continue; // once, under its first name
                 var weight = ModuleTensors.Weight(module)!;
                 long outputs = weight.shape[0], inputs = weight.shape[1];
                 var area = weight.shape.Skip(2).Aggregate(1L, (a, b) => a * b);
@@ -73,19 +76,26 @@ namespace PruneDsl.Game
                     {
                         var known = parts.Where(p => budgetSpaces[p].Width > 0).Sum(p => budgetSpaces[p].Width);
                         var unknown = parts.Count(p => budgetSpaces[p].Width <= 0);
-                        var channels = known;
-                        if (unknown > 0 && consumer.Kind == ConsumerKind.Channels)
+                        void Refuse(string why) => throw new ArgumentException(
+                            $"The channel plan of '{plan.ModelName}' says '{consumer.Name}' reads {string.Join(" + ", parts.Select(p => $"'{spaces[p].Name}'"))}, but {why}; a budget cannot count it (compaction would refuse it too).");
+                        if (consumer.Kind == ConsumerKind.Channels)
                         {
-                            // A part without producers (the model's input) has the width the rest leaves.
-                            var rest = inputs - known;
-                            foreach (var p in parts.Where(p => budgetSpaces[p].Width <= 0)) budgetSpaces[p] = budgetSpaces[p] with { Width = rest / unknown };
-                            channels = inputs;
+                            if (unknown > 0)
+                            {
+                                // A part without producers (the model's input) has the width the rest leaves.
+                                var rest = inputs - known;
+                                if (rest <= 0 || rest % unknown != 0) Refuse($"its {inputs} input channels leave {rest} for the {unknown} part(s) without producers");
+                                foreach (var p in parts.Where(p => budgetSpaces[p].Width <= 0)) budgetSpaces[p] = budgetSpaces[p] with { Width = rest / unknown };
+                            }
+                            else if (known != inputs) Refuse($"those have {known} channels and it takes {inputs}");
                         }
-                        if (unknown == 0 || consumer.Kind == ConsumerKind.Channels)
+                        else
                         {
-                            inSpaces = parts;
-                            columns = consumer.Kind == ConsumerKind.Flatten ? inputs / Math.Max(1, channels) : 1;
+                            if (unknown > 0) Refuse("a part without producers has no known width inside the flatten");
+                            if (known <= 0 || inputs % known != 0) Refuse($"its {inputs} input features are not a whole number of columns for each of the {known} channels");
+                            columns = inputs / known;
                         }
+                        inSpaces = parts;
                     }
                 }
                 if (at < 0 && module is Conv2d)

@@ -62,8 +62,10 @@ namespace PruneDsl.Graph
             void Add(nn.Module module, long count) => positions[module] = positions.TryGetValue(module, out var p) ? p + count : count;
             try
             {
+                var hooked = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
                 foreach (var module in model.modules())
                 {
+                    if (!hooked.Add(module)) continue; // a module registered under two names runs its hook once per call
                     switch (module)
                     {
                         case Conv2d conv:

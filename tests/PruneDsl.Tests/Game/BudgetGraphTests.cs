@@ -73,6 +73,39 @@ public sealed class BudgetGraphTests
     }
 
     [Fact]
+    public void A_layer_that_reads_its_own_space_pays_for_both_sides_of_a_field_budget()
+    {
+        // y = x + conv(x): the conv's input and output are one space of width w; its MACs w * w * 9 grow by 2 w * 9 per channel.
+        var graph = new BudgetGraph(new[] { new BudgetSpace("conv", 4, true) },
+            new[] { new BudgetTerm("conv", 4, new[] { 0 }, 1, 4, 0, MacsPerPair: 9, ParamsPerPair: 9, ParamsPerOut: 0) });
+        var kept = new long[] { 3 };
+        Assert.Equal(81, BudgetCost.Of(graph, kept, BudgetUnit.Macs, new[] { true }, only: 0));
+        Assert.Equal(2 * 3 * 9, BudgetCost.Marginal(graph, kept, BudgetUnit.Macs, 0, wholeModel: false));
+        Assert.Equal(2 * 3 * 9, BudgetCost.Marginal(graph, kept, BudgetUnit.Macs, 0, wholeModel: true));
+    }
+
+    private sealed class Aliased : nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.Linear fc = nn.Linear(4, 3);
+        private readonly TorchSharp.Modules.Linear alias;
+
+        public Aliased() : base(nameof(Aliased))
+        {
+            alias = fc;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => fc.call(x);
+    }
+
+    [Fact]
+    public void A_module_registered_under_two_names_is_counted_once_per_call()
+    {
+        using var model = new Aliased();
+        Assert.Equal(12, MacCounter.Count(model, 4));
+    }
+
+    [Fact]
     public void MAC_budget_on_convolutions_without_an_example_shape_is_refused()
     {
         using var model = new GenLeNet5();
