@@ -54,10 +54,13 @@ namespace PruneDsl.Spec
         /// <summary>The weight of the newest step in the exponential average of each participation's drift.</summary>
         public const double VelocitySmoothing = 0.02;
 
-        /// <summary>The lowest price the dual ascent may reach (its projection's lower end).</summary>
+        /// <summary>
+        /// The lowest Gamma the dual ascent may give an average group (its projection's lower end: the price itself is bounded
+        /// by this over the budget's unit scale, the mean marginal cost of a group at the dense widths).
+        /// </summary>
         public const double MinPrice = 1e-7;
 
-        /// <summary>The highest price the dual ascent may reach (its projection's upper end).</summary>
+        /// <summary>The highest Gamma the dual ascent may give an average group (its projection's upper end, over the unit scale).</summary>
         public const double MaxPrice = 1.0;
     }
 

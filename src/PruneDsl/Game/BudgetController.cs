@@ -16,8 +16,9 @@ namespace PruneDsl.Game
     /// </summary>
     public sealed class BudgetConstraint
     {
-        internal BudgetConstraint(string scope, BudgetSpec spec, IReadOnlyList<int> layers, int only, double dense, double target, double logPrice)
+        internal BudgetConstraint(string scope, BudgetSpec spec, IReadOnlyList<int> layers, int only, double dense, double target, double logPrice, double scale)
         {
+            Scale = scale;
             Scope = scope;
             Spec = spec;
             LayerIndices = layers;
@@ -41,6 +42,12 @@ namespace PruneDsl.Game
 
         /// <summary>The scope's cost with every group kept.</summary>
         public double Dense { get; }
+
+        /// <summary>
+        /// The unit scale c: the mean cost of one more kept group of the priced layers at the dense widths (1 for groups). The
+        /// price's bounds are <c>MinPrice / c .. MaxPrice / c</c>, so they bound the Gamma of an average group in any unit.
+        /// </summary>
+        public double Scale { get; }
 
         /// <summary>K, the budget in <see cref="BudgetSpec.Unit"/>s.</summary>
         public double Target { get; }
@@ -236,9 +243,9 @@ namespace PruneDsl.Game
             var widths = graph.DenseWidths();
             var gammas = Enumerable.Range(0, layers.Count).Where(i => covered.Contains(spaceOf[i])).Select(i => layers[i].Cost.Gamma).ToList();
             var marginals = covered.Select(s => BudgetCost.Marginal(graph, widths, spec.Unit, s, only < 0)).ToList();
-            var start = Math.Max(gammas.Average(), CostDefaults.Gamma * 1e-3) / marginals.Average();
-            var logPrice = Math.Max(Math.Log(BudgetDefaults.MinPrice), Math.Min(Math.Log(BudgetDefaults.MaxPrice), Math.Log(start)));
-            return new BudgetConstraint(scope, spec, covered, only, dense, target, logPrice);
+            var scale = marginals.Average();
+            var start = Math.Max(gammas.Average(), CostDefaults.Gamma * 1e-3) / scale;
+            return new BudgetConstraint(scope, spec, covered, only, dense, target, GameEquations.ProjectPrice(Math.Log(start), scale), scale);
         }
 
         /// <summary>
@@ -256,7 +263,7 @@ namespace PruneDsl.Game
             foreach (var c in Constraints)
             {
                 c.Projected = BudgetCost.Of(_graph, projected, c.Spec.Unit, InScope(c), c.Only);
-                c.LogPrice = GameEquations.PriceStep(c.LogPrice, c.Projected, c.Target, c.Spec.PriceStep);
+                c.LogPrice = GameEquations.PriceStep(c.LogPrice, c.Projected, c.Target, c.Spec.PriceStep, c.Scale);
             }
             Leaving = Constraints.Any(c => c.Projected < c.Used);
             ApplyPrices();

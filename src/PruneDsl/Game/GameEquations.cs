@@ -132,21 +132,28 @@ namespace PruneDsl.Game
         /// <summary>
         /// Eq. 19 (docs/equations.md, section 1b), the budget's price: one step of projected dual ascent on the multiplier
         /// lambda of the constraint <c>cost(kept) &lt;= K</c>, in log space,
-        /// <c>log lambda &lt;- clip(log lambda + rho clip((U - K) / K, -1, 1), log MinPrice, log MaxPrice)</c>. The price rises
-        /// while the kept set costs more than the budget, falls while it costs less, and never moves by more than a factor
-        /// <c>e^rho</c> per step.
+        /// <c>log lambda &lt;- clip(log lambda + rho clip((U - K) / K, -1, 1), log(MinPrice / c), log(MaxPrice / c))</c>, with
+        /// <c>c</c> the budget's unit scale (the mean marginal cost of a group at the dense widths: 1 for groups), so that the
+        /// projection bounds the Gamma of an average group, whatever the unit. The price rises while the kept set costs more
+        /// than the budget, falls while it costs less, and never moves by more than a factor <c>e^rho</c> per step.
         /// </summary>
         /// <param name="logPrice">log lambda now.</param>
         /// <param name="used">U, the cost of the groups kept now.</param>
         /// <param name="target">K, the budget (at least 1).</param>
         /// <param name="step">rho.</param>
+        /// <param name="scale">c, the unit scale (1 for a budget in groups).</param>
         /// <returns>log lambda after the step.</returns>
-        public static double PriceStep(double logPrice, double used, double target, double step)
+        public static double PriceStep(double logPrice, double used, double target, double step, double scale = 1)
         {
             var violation = Math.Max(-1.0, Math.Min(1.0, (used - target) / target));
-            var next = logPrice + step * violation;
-            return Math.Max(Math.Log(BudgetDefaults.MinPrice), Math.Min(Math.Log(BudgetDefaults.MaxPrice), next));
+            return ProjectPrice(logPrice + step * violation, scale);
         }
+
+        /// <summary>Eq. 19's projection: log lambda clipped to <c>[log(MinPrice / c), log(MaxPrice / c)]</c>.</summary>
+        /// <param name="logPrice">log lambda.</param>
+        /// <param name="scale">c, the unit scale.</param>
+        public static double ProjectPrice(double logPrice, double scale = 1) =>
+            Math.Max(Math.Log(BudgetDefaults.MinPrice / scale), Math.Min(Math.Log(BudgetDefaults.MaxPrice / scale), logPrice));
 
         /// <summary>Eq. 17, in place: <c>s &lt;- Proj_[0,1](s + lr dU/ds)</c>.</summary>
         /// <param name="participation">s, updated in place.</param>

@@ -68,8 +68,13 @@ public sealed class BudgetGraphTests
         // conv2's Gamma is the price times what one conv2 channel costs: its filter over conv1's 20 channels at 8x8, and
         // fc1's 16 columns per channel for 500 outputs.
         var conv2 = model.ChannelPlan.ParticipationLayers.Single(l => l.Name == "conv2");
-        var price = controller.Constraints[0].Price;
-        Assert.Equal(price * (20 * 25 * 64 + 16 * 500), conv2.Cost.Gamma, 12);
+        var budget = controller.Constraints[0];
+        Assert.Equal(budget.Price * (20 * 25 * 64 + 16 * 500), conv2.Cost.Gamma, 12);
+        // The price starts at the declared Gamma per average marginal cost (conv1 25x576 + conv2's 50x25x64 per channel,
+        // conv2's above, fc1's 800 + 10), not clipped at a bound meant for groups.
+        var scale = ((25 * 576 + 50 * 25 * 64) + (20 * 25 * 64 + 16 * 500) + (800 + 10)) / 3.0;
+        Assert.Equal(scale, budget.Scale, 9);
+        Assert.Equal(CostDefaults.Gamma / scale, budget.Price, 15);
     }
 
     [Fact]

@@ -74,6 +74,9 @@ public sealed class BudgetTests
         Assert.Equal(Math.Log(1e-3) - 0.005, GameEquations.PriceStep(Math.Log(1e-3), 7.5, 15, 0.01), 12);
         Assert.Equal(Math.Log(BudgetDefaults.MaxPrice), GameEquations.PriceStep(Math.Log(0.999), 100, 1, 0.5), 12);
         Assert.Equal(Math.Log(BudgetDefaults.MinPrice), GameEquations.PriceStep(Math.Log(1.0001e-7), 0, 10, 0.5), 12);
+        // In MACs (a scale of 45,000 MACs per average group) the bounds are per MAC: a price of 1e-9 is not clipped.
+        Assert.Equal(Math.Log(1e-9) - 0.5, GameEquations.PriceStep(Math.Log(1e-9), 0, 10, 0.5, scale: 45_000), 12);
+        Assert.Equal(Math.Log(BudgetDefaults.MinPrice / 45_000), GameEquations.PriceStep(Math.Log(2e-12), 0, 10, 0.5, scale: 45_000), 12);
     }
 
     // ---- the cost model, shared with PD0029 ----
