@@ -73,15 +73,18 @@ namespace PruneDsl.SourceGenerators.Analyzers
 
             // PD0029: a budget below the least the model can keep.
             // Read here for the Linear chain only; a model with channel groups on convolutions is checked by the runtime
-            // (BudgetController.Create, the same rule), where the convolutions' output sizes are known.
+            // (BudgetController.Create, the same rule), where the convolutions' output sizes are known. So is a class-level
+            // budget in MACs or parameters on a model with other weighted layers: their cost belongs to the whole model's.
             var index = model.LinearFields.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, SymbolEqualityComparer.Default);
-            if (game.Any(f => !index.ContainsKey(f.Field)) || HasWeightsBesideLinears(model)) return;
+            if (game.Any(f => !index.ContainsKey(f.Field))) return;
+            var chainIsTheModel = !HasWeightsBesideLinears(model);
             var chain = Chain(model, shapes);
             if (chain is null) return;
             if (model.Budget is not null && valid.Contains(model.Budget))
             {
                 var covered = game.Where(f => f.Budget is null && index.ContainsKey(f.Field)).Select(f => index[f.Field]).ToList();
-                if (covered.Count > 0) CheckFeasible(model.Budget, chain, covered, -1, report, cancellationToken);
+                if (covered.Count > 0 && (chainIsTheModel || SettingsReader.ReadBudget(model.Budget).Unit == BudgetUnit.Groups))
+                    CheckFeasible(model.Budget, chain, covered, -1, report, cancellationToken);
             }
             foreach (var field in game.Where(f => f.Budget is not null && valid.Contains(f.Budget) && index.ContainsKey(f.Field)))
                 CheckFeasible(field.Budget!, chain, new[] { index[field.Field] }, index[field.Field], report, cancellationToken);

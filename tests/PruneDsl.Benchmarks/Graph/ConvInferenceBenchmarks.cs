@@ -14,9 +14,11 @@ namespace PruneDsl.Benchmarks.Graph;
 /// Inference (forward only, no_grad, eval) of the two convolutional networks of examples/MnistConv (LeNet-5 and the small
 /// residual CNN with BatchNorm), dense vs compacted, both as the generated <c>ToInference()</c> module runs them (plain
 /// Conv2d/Linear copies, BatchNorms folded into the convolutions, no gates). The participations are set directly (a
-/// seeded choice, no training): LeNet-5 keeps 8 of 20 conv1 channels, 16 of 50 conv2 channels and 100 of 500 fc1 neurons;
-/// the residual CNN keeps half of every gated space (the trunk 8 of 16, each block's inner 8 of 16, block3's 16 of 32 inner
-/// and output channels). The MACs per image of both forms are printed in the setup (MacCounter) so the Ratio column can be
+/// seeded choice, no training). <see cref="Widths"/> "fixed": LeNet-5 keeps 8 of 20 conv1 channels, 16 of 50 conv2 channels
+/// and 100 of 500 fc1 neurons; the residual CNN keeps half of every gated space (the trunk 8 of 16, each block's inner 8 of
+/// 16, block3's 16 of 32 inner and output channels). "budget": the widths the MAC budgets of README's examples/MnistConv runs
+/// chose (LeNet-5 4/25/500 under 19% of the dense MACs; the residual CNN's trunk 5 of 16, nothing else, under 45%);
+/// "defaults": the widths PruneDsl's default costs left in those runs (LeNet-5 18/22/17; the residual CNN 1/1/1/5/32). The MACs per image of both forms are printed in the setup (MacCounter) so the Ratio column can be
 /// set against the MAC ratio (issue 10's goal: latency ratio at batch 128 at least 0.8 of the MAC ratio).
 /// <c>dotnet run -c Release --project tests/PruneDsl.Benchmarks -- --filter '*ConvInferenceBenchmarks*' --job short</c>
 /// </summary>
@@ -30,6 +32,10 @@ public class ConvInferenceBenchmarks
     /// <summary>Which network.</summary>
     [Params("LeNet5", "ResNetSmall")]
     public string Net { get; set; } = "LeNet5";
+
+    /// <summary>The kept widths: "fixed" (the seeded choice above), "budget" or "defaults" (the widths of README's runs).</summary>
+    [Params("fixed", "budget", "defaults")]
+    public string Widths { get; set; } = "fixed";
 
     /// <summary>Images per forward.</summary>
     [Params(1, 128)]
@@ -48,9 +54,20 @@ public class ConvInferenceBenchmarks
         var dense = Create();
         var pruned = Create();
         ((Module)pruned).load_state_dict(((Module)dense).state_dict());
-        var keep = Net == "LeNet5"
-            ? new Dictionary<string, int> { ["conv1"] = 8, ["conv2"] = 16, ["fc1"] = 100 }
-            : null;
+        var keep = (Net, Widths) switch
+        {
+            ("LeNet5", "budget") => new Dictionary<string, int> { ["conv1"] = 4, ["conv2"] = 25, ["fc1"] = 500 },
+            ("LeNet5", "defaults") => new Dictionary<string, int> { ["conv1"] = 18, ["conv2"] = 22, ["fc1"] = 17 },
+            ("LeNet5", _) => new Dictionary<string, int> { ["conv1"] = 8, ["conv2"] = 16, ["fc1"] = 100 },
+            (_, "budget") => pruned.ParticipationLayers.ToDictionary(l => l.Name, l => l.Name == "stem" ? 5 : l.Count),
+            (_, "defaults") => pruned.ParticipationLayers.ToDictionary(l => l.Name, l => l.Name switch
+            {
+                "block3.conv1" => 5,
+                "block3.conv2" => 32,
+                _ => 1,
+            }),
+            _ => null,
+        };
         var seed = 1;
         foreach (var layer in pruned.ParticipationLayers)
             InferenceBenchmarks.SetParticipations(layer, keep?[layer.Name] ?? layer.Count / 2, seed++);

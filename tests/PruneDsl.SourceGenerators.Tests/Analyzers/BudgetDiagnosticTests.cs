@@ -47,6 +47,36 @@ public class BudgetDiagnosticTests
         Expect(DiagnosticDescriptors.BudgetCannotBeMet, 0,
             "Keep = 3000 (macs) allows 3000 macs, but the least the model can keep is 3600 macs (one group in each of its 1 priced layer(s), every other layer as declared)"));
 
+    private static string ConvFirst(string budget) => $$"""
+        {{budget}}
+        public partial class Net : Module<Tensor, Tensor>
+        {
+            private readonly Conv2d conv = Conv2d(1, 4, 3);
+            [ParticipationGroup] private readonly Linear fc1 = Linear(2704, 512);
+            [ParticipationGroup] private readonly Linear fc2 = Linear(512, 64);
+            private readonly Linear head = Linear(64, 10);
+            public Net() : base(nameof(Net)) => RegisterComponents();
+            public override Tensor forward(Tensor x) => head.call(functional.relu(fc2.call(functional.relu(fc1.call(conv.call(x).flatten(1))))));
+        }
+        """;
+
+    /// <summary>
+    /// A class-level MAC budget on a model with a convolution before the chain: the Linear layers alone would say "at least
+    /// 2,704 + 64 + 640 MACs", the whole model needs the convolution's 24,336 more, known only from its output size at run
+    /// time; the analyzer leaves the check to the runtime (BudgetController.Create, the same rule on the channel plan)
+    /// rather than report a minimum that is not the model's.
+    /// </summary>
+    [Fact]
+    public Task A_class_MAC_budget_on_a_model_with_a_convolution_is_left_to_the_runtime() => VerifyAsync(
+        ConvFirst("[Budget(Keep = 2000, Unit = BudgetUnit.Macs)]"));
+
+    /// <summary>In groups the convolution costs nothing the budget counts: the chain's rule holds and is reported.</summary>
+    [Fact]
+    public Task A_class_budget_in_groups_on_a_model_with_a_convolution_is_still_checked() => VerifyAsync(
+        ConvFirst("[Budget({|#0:Keep = 1|})]"),
+        Expect(DiagnosticDescriptors.BudgetCannotBeMet, 0,
+            "Keep = 1 (groups) allows 1 groups, but the least the model can keep is 2 groups (one group in each of its 2 priced layer(s), every other layer as declared)"));
+
     [Fact]
     public Task Enough_MACs_for_one_group_report_nothing() => VerifyAsync(
         Mlp("[Budget(Keep = 3600, Unit = BudgetUnit.Macs)]", fc2: ""));
