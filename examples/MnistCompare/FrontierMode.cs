@@ -184,7 +184,7 @@ public static class FrontierMode
         var b = new StringBuilder();
         foreach (var earlier in s.Included ?? Array.Empty<string>()) b.AppendLine($"Rows from: `{earlier}`.").AppendLine();
         b.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Command: `{s.Command}`. Every method trains {s.GameEpochs} epochs in all: the game ends by epoch {s.GameEpochs - s.GameFineTuneEpochs} (kept set unchanged for {s.SettleEpochs} epoch(s) with the budget met, or the deadline) and fine-tunes the rest; magnitude: {s.DenseEpochs} dense epochs, prune, {s.FineTuneEpochs} fine-tune epochs; evolution: {s.DenseEpochs} selection epochs, the lowest masses pruned, {s.FineTuneEpochs} fine-tune epochs; scratch: {s.GameEpochs} epochs at the game's widths."));
+            $"Command: `{s.Command}`. Every method trains {s.GameEpochs} epochs in all: the game ends by epoch {s.GameEpochs - s.GameFineTuneEpochs} (budget met and the kept set unchanged for {s.SettleEpochs} epoch(s) or a kept group on its way out; else the deadline) and fine-tunes the rest; magnitude: {s.DenseEpochs} dense epochs, prune, {s.FineTuneEpochs} fine-tune epochs; evolution: {s.DenseEpochs} selection epochs, the lowest masses pruned, {s.FineTuneEpochs} fine-tune epochs; scratch: {s.GameEpochs} epochs at the game's widths."));
         b.AppendLine();
         b.AppendLine("| budget K (pruned) | seed | kept fc1 / fc2 | MACs | game: at settle (epoch) | game: final | magnitude + fine-tune | evolution + fine-tune | from scratch |");
         b.AppendLine("| --- | --- | --- | ---: | --- | --- | --- | --- | --- |");
