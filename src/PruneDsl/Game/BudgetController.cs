@@ -16,12 +16,15 @@ namespace PruneDsl.Game
     /// </summary>
     public sealed class BudgetConstraint
     {
-        internal BudgetConstraint(string scope, BudgetSpec spec, IReadOnlyList<int> layers, int only, double dense, double target, double logPrice, double scale)
+        internal BudgetConstraint(string scope, BudgetSpec spec, IReadOnlyList<int> layers, IReadOnlyList<ParticipationLayer> priced, IReadOnlyList<bool> inScope,
+            int only, double dense, double target, double logPrice, double scale)
         {
             Scale = scale;
             Scope = scope;
             Spec = spec;
             LayerIndices = layers;
+            Priced = priced;
+            InScope = inScope;
             Only = only;
             Dense = dense;
             Target = target;
@@ -33,6 +36,12 @@ namespace PruneDsl.Game
 
         /// <summary>The declared budget.</summary>
         public BudgetSpec Spec { get; }
+
+        /// <summary>The game layers this constraint prices, in the order of <see cref="LayerIndices"/>.</summary>
+        internal IReadOnlyList<ParticipationLayer> Priced { get; }
+
+        /// <summary>Per space of the budget graph: whether this constraint prices it (its <see cref="LayerIndices"/>).</summary>
+        internal IReadOnlyList<bool> InScope { get; }
 
         /// <summary>Indices into the budget graph's spaces of the gated layers this constraint prices.</summary>
         internal IReadOnlyList<int> LayerIndices { get; }
@@ -245,7 +254,8 @@ namespace PruneDsl.Game
             var marginals = covered.Select(s => BudgetCost.Marginal(graph, widths, spec.Unit, s, only < 0)).ToList();
             var scale = marginals.Average();
             var start = Math.Max(gammas.Average(), CostDefaults.Gamma * 1e-3) / scale;
-            return new BudgetConstraint(scope, spec, covered, only, dense, target, GameEquations.ProjectPrice(Math.Log(start), scale), scale);
+            var priced = covered.Select(s => layers[Array.IndexOf(spaceOf, s)]).ToList();
+            return new BudgetConstraint(scope, spec, covered, priced, inScope, only, dense, target, GameEquations.ProjectPrice(Math.Log(start), scale), scale);
         }
 
         /// <summary>
@@ -262,7 +272,7 @@ namespace PruneDsl.Game
             var projected = ProjectedWidths();
             foreach (var c in Constraints)
             {
-                c.Projected = BudgetCost.Of(_graph, projected, c.Spec.Unit, InScope(c), c.Only);
+                c.Projected = BudgetCost.Of(_graph, projected, c.Spec.Unit, c.InScope, c.Only);
                 c.LogPrice = GameEquations.PriceStep(c.LogPrice, c.Projected, c.Target, c.Spec.PriceStep, c.Scale);
             }
             Leaving = Constraints.Any(c => c.Projected < c.Used);
@@ -304,16 +314,14 @@ namespace PruneDsl.Game
             var horizon = BudgetDefaults.LookaheadEpochs * _stepsPerEpoch;
             for (var i = 0; i < _layers.Count; i++)
             {
-                using var keep = _layers[i].KeepMask();
+                // The kept masks of this step, from Measure (which ran just before).
                 using var ahead = _layers[i].Participation + _velocity[i] * horizon;
-                using var stays = ahead.ge(_layers[i].Cost.Epsilon).logical_and_(keep);
+                using var stays = ahead.ge(_layers[i].Cost.Epsilon).logical_and_(_reference![i]);
                 using var sum = stays.sum();
                 widths[_spaceOf[i]] = Math.Max(Math.Min(1, widths[_spaceOf[i]]), sum.ToInt64());
             }
             return widths;
         }
-
-        private bool[] InScope(BudgetConstraint c) => _graph.Spaces.Select((_, s) => c.LayerIndices.Contains(s)).ToArray();
 
         private Tensor[]? _previous;
         private Tensor[]? _velocity;
@@ -355,9 +363,8 @@ namespace PruneDsl.Game
                     ParticipationLayer? weakest = null;
                     var weakestIndex = -1L;
                     var weakestValue = double.PositiveInfinity;
-                    foreach (var l in c.LayerIndices)
+                    foreach (var layer in c.Priced)
                     {
-                        var layer = _layers[Array.IndexOf(_spaceOf, l)];
                         using var keep = layer.KeepMask();
                         if (keep.sum().ToInt64() <= 1) continue;
                         using var masked = where(keep, layer.Participation, double.PositiveInfinity);
@@ -534,7 +541,7 @@ namespace PruneDsl.Game
             var widths = KeptWidths(out var changed);
             foreach (var c in Constraints)
             {
-                c.Used = BudgetCost.Of(_graph, widths, c.Spec.Unit, InScope(c), c.Only);
+                c.Used = BudgetCost.Of(_graph, widths, c.Spec.Unit, c.InScope, c.Only);
             }
             _widths = widths;
             return changed && !first;
@@ -546,11 +553,10 @@ namespace PruneDsl.Game
         {
             foreach (var c in Constraints)
             {
-                foreach (var l in c.LayerIndices)
+                for (var k = 0; k < c.Priced.Count; k++)
                 {
-                    var layer = _layers[Array.IndexOf(_spaceOf, l)];
-                    var gamma = c.Price * BudgetCost.Marginal(_graph, _widths, c.Spec.Unit, l, c.Only < 0);
-                    layer.Cost = layer.Cost with { Gamma = gamma };
+                    var layer = c.Priced[k];
+                    layer.Cost = layer.Cost with { Gamma = c.Price * BudgetCost.Marginal(_graph, _widths, c.Spec.Unit, c.LayerIndices[k], c.Only < 0) };
                 }
             }
         }
